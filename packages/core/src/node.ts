@@ -1,0 +1,6 @@
+/**
+ * @vz/core/node — Node-only pieces: local file reader, package discovery of parser plugins,
+ * atomic file writers.
+ * @module
+ */
+export { FileReader, toUrl } from "./readers/node/file-reader.js";

@@ -1,0 +1,8 @@
+import { defineConfig } from "tsup";
+import { preset } from "../../tooling/tsup.preset";
+
+export default defineConfig(
+  preset(import.meta.dirname, { index: "src/index.ts", node: "src/node.ts", testing: "src/testing.ts" }, {
+    external: ["vitest", "zarrita", "numcodecs"],
+  }),
+);
