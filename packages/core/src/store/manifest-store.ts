@@ -4,7 +4,7 @@
  * ObjectReader; a missing chunk is `undefined` (zarrita then uses the fill value).
  * @module
  */
-import { NotFoundError } from "../errors.js";
+import { NotFoundError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
 import type { ObjectReader, ReadOptions } from "../readers/object-reader.js";
@@ -28,10 +28,16 @@ function encodeJson(value: unknown): Uint8Array {
 export class ManifestStore {
   readonly group: ManifestGroup;
   readonly reader: ObjectReader;
+  /**
+   * Problems the parser met but did not raise, e.g. variables skipped because they cannot be
+   * virtualized (each a typed error naming file, variable and reason).
+   */
+  readonly diagnostics: readonly VzError[];
 
-  constructor(group: ManifestGroup, reader: ObjectReader) {
+  constructor(group: ManifestGroup, reader: ObjectReader, options: { diagnostics?: readonly VzError[] } = {}) {
     this.group = group;
     this.reader = reader;
+    this.diagnostics = [...(options.diagnostics ?? [])];
   }
 
   /** Resolves a store key to a metadata document, a chunk reference, or nothing. */

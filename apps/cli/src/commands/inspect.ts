@@ -1,0 +1,90 @@
+import { endianOf, type ManifestArray, openManifestStore, toNumpyDtype } from "@vz/core";
+import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { formatBytes, formatTable } from "../format.js";
+
+/** Facts about one array of the tree. */
+export interface ArrayReport {
+  path: string;
+  dims: (string | null)[];
+  shape: number[];
+  dtype: string;
+  chunks: number[];
+  codecs: string[];
+  fillValue: unknown;
+  chunkCount: number;
+  gridSize: number;
+  manifestBytes: number;
+  attributes: Record<string, unknown>;
+}
+
+function describeArray(path: string, array: ManifestArray): ArrayReport {
+  let dtype: string;
+  try {
+    dtype = toNumpyDtype(array.dataType, endianOf(array.metadata.codecs));
+  } catch {
+    dtype = array.dataType;
+  }
+  return {
+    path,
+    dims: array.metadata.dimension_names ?? array.shape.map(() => null),
+    shape: [...array.shape],
+    dtype,
+    chunks: [...array.chunks],
+    codecs: array.metadata.codecs.map((c) => c.name),
+    fillValue: array.metadata.fill_value,
+    chunkCount: array.manifest.chunkCount,
+    gridSize: array.manifest.gridSize,
+    manifestBytes: array.manifest.byteSize,
+    attributes: array.metadata.attributes,
+  };
+}
+
+/** `vz inspect <url>`: the virtual dataset's tree as a table, or JSON. */
+export async function inspectCommand(
+  context: CliContext,
+  input: string,
+  options: { parser?: string; json?: boolean; group?: string },
+): Promise<number> {
+  const url = inputUrl(context, input);
+  const choice = parserChoice(context, url, input, options.parser);
+  const { store, parserName, reason } = await openManifestStore(url, {
+    reader: context.reader,
+    registry: context.registry,
+    ...choice,
+  });
+  const root = options.group ? store.group.resolve(options.group) : store.group;
+  if (!root || !("walkArrays" in root)) throw new Error(`no group "${options.group}" in ${url}`);
+  const groups = [...root.walkGroups()].map(([path, group]) => ({ path: `/${path}`, attributes: group.attributes }));
+  const arrays = [...root.walkArrays()].map(([path, array]) => describeArray(`/${path}`, array));
+  const diagnostics = store.diagnostics.map((d) => ({ code: d.code, variable: d.variable, message: d.message }));
+  if (options.json) {
+    context.out(`${JSON.stringify({ url, parser: parserName, reason, groups, arrays, diagnostics }, null, 2)}\n`);
+    return 0;
+  }
+  const totalChunks = arrays.reduce((n, a) => n + a.chunkCount, 0);
+  const totalBytes = arrays.reduce((n, a) => n + a.manifestBytes, 0);
+  context.out(`${url}\nparser: ${parserName} (${reason})\n`);
+  context.out(`${groups.length} group(s), ${arrays.length} array(s), ${totalChunks} chunk reference(s), manifests ${formatBytes(totalBytes)}\n\n`);
+  for (const group of groups) {
+    const names = Object.keys(group.attributes);
+    context.out(`group ${group.path}${names.length ? `  attributes: ${names.join(", ")}` : ""}\n`);
+  }
+  context.out("\n");
+  context.out(
+    formatTable(
+      ["array", "dims", "dtype", "shape", "chunks", "codecs", "chunk refs", "manifest"],
+      arrays.map((a) => [
+        a.path,
+        `(${a.dims.map((d) => d ?? "-").join(", ")})`,
+        a.dtype,
+        `(${a.shape.join(", ")})`,
+        `(${a.chunks.join(", ")})`,
+        a.codecs.join(",") || "-",
+        `${a.chunkCount}/${a.gridSize}`,
+        formatBytes(a.manifestBytes),
+      ]),
+    ),
+  );
+  for (const d of diagnostics) context.out(`skipped ${d.variable ?? "?"}: ${d.message}\n`);
+  return 0;
+}

@@ -1,0 +1,58 @@
+import { InvalidArgumentError, ManifestArray, openManifestStore } from "@vz/core";
+import * as zarr from "zarrita";
+import { type CliContext, inputUrl, parserChoice } from "../context.js";
+
+/** Parses "0:10,:,3" into zarrita selections (null = all, number = index, slice). */
+export function parseSlice(text: string | undefined, ndim: number): (number | null | ReturnType<typeof zarr.slice>)[] {
+  if (!text) return new Array(ndim).fill(null);
+  const parts = text.split(",");
+  if (parts.length !== ndim) {
+    throw new InvalidArgumentError(`--slice "${text}" has ${parts.length} parts, the variable has ${ndim} dimensions`);
+  }
+  return parts.map((part) => {
+    const p = part.trim();
+    if (p === ":" || p === "") return null;
+    if (/^-?\d+$/.test(p)) return Number(p);
+    const m = /^(-?\d*):(-?\d*)(?::(-?\d+))?$/.exec(p);
+    if (!m) throw new InvalidArgumentError(`--slice: cannot parse "${p}" (use i, a:b, a:b:s or :)`);
+    const start = m[1] === "" ? null : Number(m[1]);
+    const stop = m[2] === "" ? null : Number(m[2]);
+    const step = m[3] === undefined ? null : Number(m[3]);
+    return zarr.slice(start, stop, step);
+  });
+}
+
+/** `vz read <url> --var V [--slice ...]`: prints values read through ManifestStore + zarrita. */
+export async function readCommand(
+  context: CliContext,
+  input: string,
+  options: { variable?: string; slice?: string; parser?: string; json?: boolean },
+): Promise<number> {
+  if (!options.variable) throw new InvalidArgumentError("vz read: --var is required");
+  const url = inputUrl(context, input);
+  const choice = parserChoice(context, url, input, options.parser);
+  const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+  const path = options.variable.replace(/^\/+/, "");
+  const node = store.group.resolve(path);
+  if (!(node instanceof ManifestArray)) {
+    const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
+    throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
+  }
+  const core = (await import("@vz/core")) as Record<string, unknown>;
+  (core.registerCodecs as (() => void) | undefined)?.();
+  const array = await zarr.open.v3(zarr.root(store as unknown as zarr.Readable).resolve(path), { kind: "array" });
+  const result = await zarr.get(array, parseSlice(options.slice, node.ndim));
+  const data = result as unknown as { data: ArrayLike<unknown>; shape: number[] } | number | bigint | string | boolean;
+  const plain = (value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
+  if (typeof data !== "object") {
+    context.out(`${JSON.stringify({ variable: path, shape: [], values: plain(data) })}\n`);
+    return 0;
+  }
+  const values = Array.from(data.data as ArrayLike<unknown>, plain);
+  if (options.json) {
+    context.out(`${JSON.stringify({ variable: path, dtype: node.dataType, shape: data.shape, values })}\n`);
+  } else {
+    context.out(`${path} ${node.dataType} shape (${data.shape.join(", ")})\n${JSON.stringify(values)}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+import { resolve } from "node:path";
+import { InvalidArgumentError, openVirtualDataset, type VirtualDataset } from "@vz/core";
+import * as coreNode from "@vz/core/node";
+import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { formatBytes } from "../format.js";
+
+/** Options of `vz virtualize`. */
+export interface VirtualizeOptions {
+  output: string;
+  parser?: string;
+  group?: string;
+  loadable?: string[];
+  drop?: string[];
+  format?: "json" | "parquet";
+  concatDim?: string;
+  combine?: "by-coords" | "nested";
+}
+
+/** `vz virtualize <input>... -o OUT`: virtualize files and write kerchunk references atomically. */
+export async function virtualizeCommand(context: CliContext, inputs: string[], options: VirtualizeOptions): Promise<number> {
+  if (inputs.length === 0) throw new InvalidArgumentError("vz virtualize: give at least one file or URL");
+  if (!options.output) throw new InvalidArgumentError("vz virtualize: -o/--output is required");
+  const format = options.format ?? "json";
+  if (inputs.length > 1) {
+    throw new InvalidArgumentError(
+      `vz virtualize: ${inputs.length} inputs given; combining several files (--concat-dim / --combine) needs @vz/combine, which this version does not include yet — virtualize one file per run`,
+    );
+  }
+  const started = performance.now();
+  const input = inputs[0]!;
+  const url = inputUrl(context, input);
+  const choice = parserChoice(context, url, input, options.parser);
+  const vds: VirtualDataset = await openVirtualDataset(url, {
+    reader: context.reader,
+    registry: context.registry,
+    ...choice,
+    ...(options.group ? { group: options.group } : {}),
+    ...(options.loadable ? { loadableVariables: options.loadable } : {}),
+    ...(options.drop ? { dropVariables: options.drop } : {}),
+  });
+  const output = resolve(context.cwd, options.output);
+  const write = (coreNode as Record<string, unknown>).writeKerchunk as
+    | ((vds: VirtualDataset, path: string, options: { format: string }) => Promise<{ bytes?: number } | void>)
+    | undefined;
+  if (!write) throw new InvalidArgumentError("vz virtualize: this @vz/core has no kerchunk writer");
+  const result = await write(vds, output, { format });
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  const size = result && typeof result === "object" && typeof result.bytes === "number" ? `, ${formatBytes(result.bytes)}` : "";
+  context.err(
+    `wrote ${output} (${format}${size}): ${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,138 @@
+/**
+ * The `vz` command line.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { isVzError, VERSION } from "@vz/core";
+import { inspectCommand } from "./commands/inspect.js";
+import { parsersCommand } from "./commands/parsers.js";
+import { readCommand } from "./commands/read.js";
+import { virtualizeCommand } from "./commands/virtualize.js";
+import { createContext } from "./context.js";
+
+const USAGE = `vz — virtual Zarr datasets from HDF5/netCDF4, TIFF and more
+
+Usage:
+  vz virtualize <file|url>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json]
+  vz inspect <file|url> [--parser NAME] [--group G] [--json]
+  vz read <file|url> --var NAME [--slice 0:10,:,3] [--parser NAME] [--json]
+  vz parsers [--json]
+
+Options:
+  -o, --output PATH   where to write the references (written atomically)
+  --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
+  --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
+  -h, --help          this help;  -v, --version  the version
+`;
+
+/** Usage errors exit with 2. */
+class UsageError extends Error {}
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function run(
+  argv: string[],
+  io: { out?: (text: string) => void; err?: (text: string) => void; cwd?: string } = {},
+): Promise<number> {
+  const err = io.err ?? ((text: string) => process.stderr.write(text));
+  const out = io.out ?? ((text: string) => process.stdout.write(text));
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        output: { type: "string", short: "o" },
+        parser: { type: "string" },
+        group: { type: "string" },
+        loadable: { type: "string" },
+        drop: { type: "string" },
+        format: { type: "string" },
+        "concat-dim": { type: "string" },
+        combine: { type: "string" },
+        var: { type: "string" },
+        slice: { type: "string" },
+        json: { type: "boolean" },
+        config: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    });
+  } catch (error) {
+    err(`vz: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    out(`${VERSION}\n`);
+    return 0;
+  }
+  if (values.help || !command) {
+    (command ? out : values.help ? out : err)(USAGE);
+    return values.help ? 0 : 2;
+  }
+  try {
+    const context = await createContext({
+      ...(io.cwd ? { cwd: io.cwd } : {}),
+      ...(values.config ? { configPath: values.config } : {}),
+      out,
+      err,
+    });
+    switch (command) {
+      case "virtualize": {
+        if (values.format && values.format !== "json" && values.format !== "parquet") {
+          throw new UsageError(`--format must be json or parquet, got "${values.format}"`);
+        }
+        if (values.combine && values.combine !== "by-coords" && values.combine !== "nested") {
+          throw new UsageError(`--combine must be by-coords or nested, got "${values.combine}"`);
+        }
+        if (!values.output) throw new UsageError("vz virtualize needs -o/--output");
+        return await virtualizeCommand(context, rest, {
+          output: values.output,
+          ...(values.parser ? { parser: values.parser } : {}),
+          ...(values.group ? { group: values.group } : {}),
+          ...(values.loadable !== undefined ? { loadable: list(values.loadable)! } : {}),
+          ...(values.drop !== undefined ? { drop: list(values.drop)! } : {}),
+          ...(values.format ? { format: values.format as "json" | "parquet" } : {}),
+          ...(values["concat-dim"] ? { concatDim: values["concat-dim"] } : {}),
+          ...(values.combine ? { combine: values.combine as "by-coords" | "nested" } : {}),
+        });
+      }
+      case "inspect":
+        if (rest.length !== 1) throw new UsageError("vz inspect takes one file or URL");
+        return await inspectCommand(context, rest[0]!, {
+          ...(values.parser ? { parser: values.parser } : {}),
+          ...(values.group ? { group: values.group } : {}),
+          ...(values.json ? { json: true } : {}),
+        });
+      case "read":
+        if (rest.length !== 1) throw new UsageError("vz read takes one file or URL");
+        return await readCommand(context, rest[0]!, {
+          ...(values.var ? { variable: values.var } : {}),
+          ...(values.slice ? { slice: values.slice } : {}),
+          ...(values.parser ? { parser: values.parser } : {}),
+          ...(values.json ? { json: true } : {}),
+        });
+      case "parsers":
+        return await parsersCommand(context, { ...(values.json ? { json: true } : {}) });
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`vz: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (isVzError(error)) {
+      err(`vz: error [${error.code}]: ${error.message}\n`);
+      if (process.env.VZ_DEBUG && error.cause) err(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
+      return 1;
+    }
+    err(`vz: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return 70;
+  }
+}

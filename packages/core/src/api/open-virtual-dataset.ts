@@ -1,0 +1,60 @@
+/**
+ * openVirtualDataset: parse one file into a VirtualDataset (VirtualiZarr's open_virtual_dataset).
+ * The dataset is built from the parser's ManifestStore here, not in parsers.
+ * @module
+ */
+import { InvalidArgumentError, isVzError, ParseError } from "../errors.js";
+import { toVirtualDataset, type ToVirtualDatasetOptions } from "../dataset/to-virtual-dataset.js";
+import type { VirtualDataset } from "../dataset/virtual-dataset.js";
+import type { ObjectReader } from "../readers/object-reader.js";
+import type { Parser, ParserPlugin } from "../registry/parser.js";
+import { ParserRegistry } from "../registry/parser-registry.js";
+import type { ManifestStore } from "../store/manifest-store.js";
+
+/** Options of {@link openVirtualDataset}. */
+export interface OpenVirtualDatasetOptions extends ToVirtualDatasetOptions {
+  /** A parser name (looked up in `registry`), a plugin, or a Parser function. Default: auto-detect. */
+  parser?: string | ParserPlugin | Parser;
+  /** Options passed to the plugin's `create` when `parser` is a name or plugin. */
+  parserOptions?: unknown;
+  /** Where parser names are looked up (and auto-detection candidates come from). */
+  registry?: ParserRegistry;
+  /** Reads the file (and later its chunks). Required. */
+  reader: ObjectReader;
+}
+
+/** Runs the selected parser on `url`, wrapping anything it throws into a ParseError naming parser and file. */
+export async function openManifestStore(
+  url: string,
+  options: Omit<OpenVirtualDatasetOptions, keyof ToVirtualDatasetOptions> & { signal?: AbortSignal },
+): Promise<{ store: ManifestStore; parserName: string; reason: string }> {
+  if (!options.reader) throw new InvalidArgumentError(`openVirtualDataset(${url}): a reader is required`, { url });
+  const registry = options.registry ?? new ParserRegistry();
+  const selection = await registry.select(url, {
+    ...(options.parser !== undefined ? { parser: options.parser } : {}),
+    reader: options.reader,
+    parserOptions: options.parserOptions,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    const store = await selection.parser(url, options.reader, options.signal ? { signal: options.signal } : undefined);
+    return { store, parserName: selection.name, reason: selection.reason };
+  } catch (error) {
+    if (isVzError(error)) throw error;
+    throw new ParseError(`parser "${selection.name}" failed on ${url}: ${(error as Error).message}`, {
+      url,
+      parser: selection.name,
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Opens `url` as a virtual dataset.
+ * @example
+ * const vds = await openVirtualDataset("file:///data/air.nc", { parser: "hdf5", registry, reader });
+ */
+export async function openVirtualDataset(url: string, options: OpenVirtualDatasetOptions): Promise<VirtualDataset> {
+  const { store } = await openManifestStore(url, options);
+  return toVirtualDataset(store, { ...options, url });
+}

@@ -1,0 +1,231 @@
+/**
+ * Runtime discovery (Node only) of installed packages whose package.json declares
+ * `"virtualizarr": { "parsers": { "<name>": "<module path>" } }`. Works with npm's flat and
+ * pnpm's symlinked node_modules. Modules are imported lazily, when a parser is selected.
+ * @module
+ */
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { PluginLoadError } from "../../errors.js";
+import { ParserRegistry } from "../parser-registry.js";
+
+/** A parser declaration found in an installed package. */
+export interface DiscoveredParser {
+  name: string;
+  packageName: string;
+  version: string;
+  description?: string;
+  /** Absolute path of the module to import. */
+  modulePath: string;
+  packageDir: string;
+}
+
+interface PackageJson {
+  name?: string;
+  version?: string;
+  description?: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  virtualizarr?: { parsers?: unknown };
+}
+
+function readJson(path: string): PackageJson | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as PackageJson;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validates a package's `virtualizarr.parsers` field and returns its declarations. */
+export function readParserDeclarations(packageDir: string): DiscoveredParser[] {
+  const pkg = readJson(join(packageDir, "package.json"));
+  if (!pkg?.virtualizarr || pkg.virtualizarr.parsers === undefined) return [];
+  const packageName = pkg.name ?? packageDir;
+  const parsers = pkg.virtualizarr.parsers;
+  if (typeof parsers !== "object" || parsers === null || Array.isArray(parsers)) {
+    throw new PluginLoadError(
+      `${packageName}: "virtualizarr.parsers" in package.json must be an object of parser name → module path`,
+      { packageName },
+    );
+  }
+  const found: DiscoveredParser[] = [];
+  for (const [name, modulePath] of Object.entries(parsers as Record<string, unknown>)) {
+    if (typeof modulePath !== "string" || !modulePath.startsWith("./")) {
+      throw new PluginLoadError(
+        `${packageName}: parser "${name}" must map to a relative module path like "./dist/index.js"`,
+        { packageName },
+      );
+    }
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) {
+      throw new PluginLoadError(`${packageName}: invalid parser name "${name}" (lower-case letters, digits, . _ -)`, { packageName });
+    }
+    const absolute = resolve(packageDir, modulePath);
+    if (!absolute.startsWith(resolve(packageDir))) {
+      throw new PluginLoadError(`${packageName}: parser "${name}" points outside its package (${modulePath})`, { packageName });
+    }
+    found.push({
+      name,
+      packageName,
+      version: pkg.version ?? "0.0.0",
+      ...(pkg.description ? { description: pkg.description } : {}),
+      modulePath: absolute,
+      packageDir,
+    });
+  }
+  return found;
+}
+
+function packageDirsIn(nodeModules: string): string[] {
+  const dirs: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(nodeModules);
+  } catch {
+    return dirs;
+  }
+  for (const name of names) {
+    if (name.startsWith(".")) continue;
+    const full = join(nodeModules, name);
+    if (name.startsWith("@")) {
+      let scoped: string[] = [];
+      try {
+        scoped = readdirSync(full);
+      } catch {
+        continue;
+      }
+      for (const sub of scoped) dirs.push(join(full, sub));
+    } else dirs.push(full);
+  }
+  return dirs;
+}
+
+function findProjectDir(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * Finds parser declarations visible from `cwd`: the dependencies of the nearest package.json
+ * (resolved with Node's resolution, so pnpm symlinks work) and every package in the
+ * node_modules folders of `cwd` and its ancestors. Closer declarations win on name clashes.
+ * Broken declarations are returned in `errors`, not thrown.
+ */
+export function discoverParsers(options: { cwd?: string; extraDirs?: readonly string[] } = {}): {
+  parsers: DiscoveredParser[];
+  errors: PluginLoadError[];
+} {
+  const cwd = options.cwd ?? process.cwd();
+  const seenDirs = new Set<string>();
+  const parsers: DiscoveredParser[] = [];
+  const errors: PluginLoadError[] = [];
+  const names = new Set<string>();
+  const consider = (dir: string) => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+      if (!statSync(real).isDirectory()) return;
+    } catch {
+      return;
+    }
+    if (seenDirs.has(real)) return;
+    seenDirs.add(real);
+    try {
+      for (const parser of readParserDeclarations(real)) {
+        if (names.has(parser.name)) continue;
+        names.add(parser.name);
+        parsers.push(parser);
+      }
+    } catch (error) {
+      errors.push(error as PluginLoadError);
+    }
+  };
+  for (const dir of options.extraDirs ?? []) consider(dir);
+  const projectDir = findProjectDir(cwd);
+  if (projectDir) {
+    consider(projectDir);
+    const pkg = readJson(join(projectDir, "package.json"));
+    const require = createRequire(join(projectDir, "package.json"));
+    const deps = {
+      ...pkg?.peerDependencies,
+      ...pkg?.optionalDependencies,
+      ...pkg?.devDependencies,
+      ...pkg?.dependencies,
+    };
+    for (const dep of Object.keys(deps)) {
+      let manifestPath: string | undefined;
+      try {
+        manifestPath = require.resolve(`${dep}/package.json`);
+      } catch {
+        // not exported: look for it in node_modules folders directly
+        let dir = projectDir;
+        for (;;) {
+          const candidate = join(dir, "node_modules", dep, "package.json");
+          if (existsSync(candidate)) {
+            manifestPath = candidate;
+            break;
+          }
+          const parent = dirname(dir);
+          if (parent === dir) break;
+          dir = parent;
+        }
+      }
+      if (manifestPath) consider(dirname(manifestPath));
+    }
+  }
+  let dir = resolve(cwd);
+  for (;;) {
+    for (const packageDir of packageDirsIn(join(dir, "node_modules"))) consider(packageDir);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return { parsers, errors };
+}
+
+/**
+ * A ParserRegistry holding every discovered parser as a lazy entry. Pass `from` directories
+ * (e.g. the CLI's own package directory and the user's project) in priority order.
+ */
+export function createDiscoveredParserRegistry(options: { from?: readonly string[] } = {}): {
+  registry: ParserRegistry;
+  discovered: DiscoveredParser[];
+  errors: PluginLoadError[];
+} {
+  const registry = new ParserRegistry();
+  const discovered: DiscoveredParser[] = [];
+  const errors: PluginLoadError[] = [];
+  for (const cwd of options.from ?? [process.cwd()]) {
+    const result = discoverParsers({ cwd });
+    errors.push(...result.errors);
+    for (const parser of result.parsers) {
+      if (registry.has(parser.name)) continue;
+      discovered.push(parser);
+      registry.registerLazy(
+        {
+          name: parser.name,
+          packageName: parser.packageName,
+          version: parser.version,
+          modulePath: parser.modulePath,
+          ...(parser.description ? { description: parser.description } : {}),
+        },
+        () => {
+          if (!existsSync(parser.modulePath)) {
+            throw new Error(`module ${parser.modulePath} does not exist (is the package built?)`);
+          }
+          return import(pathToFileURL(parser.modulePath).href);
+        },
+      );
+    }
+  }
+  return { registry, discovered, errors };
+}
