@@ -4,3 +4,9 @@
  * @module
  */
 export { FileReader, toUrl } from "./readers/node/file-reader.js";
+export {
+  createDiscoveredParserRegistry,
+  discoverParsers,
+  readParserDeclarations,
+} from "./registry/node/discover.js";
+export type { DiscoveredParser } from "./registry/node/discover.js";
