@@ -13,13 +13,15 @@ import { createContext } from "./context.js";
 const USAGE = `vz — virtual Zarr datasets from HDF5/netCDF4, TIFF and more
 
 Usage:
-  vz virtualize <file|url>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json]
+  vz virtualize <file|url>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json|parquet|icechunk]
+               [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
   vz inspect <file|url> [--parser NAME] [--group G] [--json]
-  vz read <file|url> --var NAME [--slice 0:10,:,3] [--parser NAME] [--json]
+  vz read <file|url|icechunk repo> --var NAME [--slice 0:10,:,3] [--parser NAME] [--json]
   vz parsers [--json]
 
 Options:
   -o, --output PATH   where to write the references (written atomically)
+  --skip-unsupported  leave out (and report) variables that cannot be virtualized instead of failing
   --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
   --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
   -h, --help          this help;  -v, --version  the version
@@ -53,9 +55,13 @@ export async function run(
         format: { type: "string" },
         "concat-dim": { type: "string" },
         combine: { type: "string" },
+        branch: { type: "string" },
+        message: { type: "string" },
+        "append-dim": { type: "string" },
         var: { type: "string" },
         slice: { type: "string" },
         json: { type: "boolean" },
+        "skip-unsupported": { type: "boolean" },
         config: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
@@ -84,8 +90,11 @@ export async function run(
     });
     switch (command) {
       case "virtualize": {
-        if (values.format && values.format !== "json" && values.format !== "parquet") {
-          throw new UsageError(`--format must be json or parquet, got "${values.format}"`);
+        if (values.format && !["json", "parquet", "icechunk"].includes(values.format)) {
+          throw new UsageError(`--format must be json, parquet or icechunk, got "${values.format}"`);
+        }
+        if ((values.branch || values.message || values["append-dim"]) && values.format !== "icechunk") {
+          throw new UsageError("--branch, --message and --append-dim go with --format icechunk");
         }
         if (values.combine && values.combine !== "by-coords" && values.combine !== "nested") {
           throw new UsageError(`--combine must be by-coords or nested, got "${values.combine}"`);
@@ -97,9 +106,13 @@ export async function run(
           ...(values.group ? { group: values.group } : {}),
           ...(values.loadable !== undefined ? { loadable: list(values.loadable)! } : {}),
           ...(values.drop !== undefined ? { drop: list(values.drop)! } : {}),
-          ...(values.format ? { format: values.format as "json" | "parquet" } : {}),
+          ...(values.format ? { format: values.format as "json" | "parquet" | "icechunk" } : {}),
+          ...(values.branch ? { branch: values.branch } : {}),
+          ...(values.message ? { message: values.message } : {}),
+          ...(values["append-dim"] ? { appendDim: values["append-dim"] } : {}),
           ...(values["concat-dim"] ? { concatDim: values["concat-dim"] } : {}),
           ...(values.combine ? { combine: values.combine as "by-coords" | "nested" } : {}),
+          ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
         });
       }
       case "inspect":

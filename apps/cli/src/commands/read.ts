@@ -1,3 +1,5 @@
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { InvalidArgumentError, ManifestArray, openManifestStore } from "@vz/core";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
@@ -29,6 +31,10 @@ export async function readCommand(
   options: { variable?: string; slice?: string; parser?: string; json?: boolean },
 ): Promise<number> {
   if (!options.variable) throw new InvalidArgumentError("vz read: --var is required");
+  const localPath = resolve(context.cwd, input.replace(/^file:\/\//, ""));
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(input.replace(/^file:\/\//, "")) && existsSync(localPath) && statSync(localPath).isDirectory()) {
+    return readIcechunk(context, localPath, options);
+  }
   const url = inputUrl(context, input);
   const choice = parserChoice(context, url, input, options.parser);
   const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
@@ -38,10 +44,41 @@ export async function readCommand(
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
   }
+  return printArray(context, store as unknown as zarr.Readable, path, node.ndim, options);
+}
+
+/** Reads a variable of an Icechunk repository (a local directory) through Icechunk's own store. */
+async function readIcechunk(
+  context: CliContext,
+  location: string,
+  options: { variable?: string; slice?: string; json?: boolean },
+): Promise<number> {
+  const { openRepositoryFor } = await import("@vz/icechunk");
+  const repo = await openRepositoryFor({ location }, []);
+  const session = await repo.readonlySession({ branch: "main" });
+  const path = options.variable!.replace(/^\/+/, "");
+  const store = session.store as unknown as zarr.Readable;
+  let ndim: number;
+  try {
+    const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
+    ndim = array.shape.length;
+  } catch (cause) {
+    throw new InvalidArgumentError(`vz read: no array "${path}" in the Icechunk repository ${location}`, { cause });
+  }
+  return printArray(context, store, path, ndim, options);
+}
+
+async function printArray(
+  context: CliContext,
+  store: zarr.Readable,
+  path: string,
+  ndim: number,
+  options: { slice?: string; json?: boolean },
+): Promise<number> {
   const core = (await import("@vz/core")) as Record<string, unknown>;
   (core.registerCodecs as (() => void) | undefined)?.();
-  const array = await zarr.open.v3(zarr.root(store as unknown as zarr.Readable).resolve(path), { kind: "array" });
-  const result = await zarr.get(array, parseSlice(options.slice, node.ndim));
+  const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
+  const result = await zarr.get(array, parseSlice(options.slice, ndim));
   const data = result as unknown as { data: ArrayLike<unknown>; shape: number[] } | number | bigint | string | boolean;
   const plain = (value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
   if (typeof data !== "object") {
@@ -50,9 +87,9 @@ export async function readCommand(
   }
   const values = Array.from(data.data as ArrayLike<unknown>, plain);
   if (options.json) {
-    context.out(`${JSON.stringify({ variable: path, dtype: node.dataType, shape: data.shape, values })}\n`);
+    context.out(`${JSON.stringify({ variable: path, dtype: array.dtype, shape: data.shape, values })}\n`);
   } else {
-    context.out(`${path} ${node.dataType} shape (${data.shape.join(", ")})\n${JSON.stringify(values)}\n`);
+    context.out(`${path} ${array.dtype} shape (${data.shape.join(", ")})\n${JSON.stringify(values)}\n`);
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { InvalidArgumentError, openVirtualDataset, type VirtualDataset } from "@vz/core";
+import { InvalidArgumentError, openManifestStore, toVirtualDataset, type VirtualDataset } from "@vz/core";
 import * as coreNode from "@vz/core/node";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
 import { formatBytes } from "../format.js";
@@ -11,9 +11,15 @@ export interface VirtualizeOptions {
   group?: string;
   loadable?: string[];
   drop?: string[];
-  format?: "json" | "parquet";
+  format?: "json" | "parquet" | "icechunk";
+  /** Icechunk: branch to commit to (default main), commit message, dimension to append along. */
+  branch?: string;
+  message?: string;
+  appendDim?: string;
   concatDim?: string;
   combine?: "by-coords" | "nested";
+  /** Leave out variables the parser cannot virtualize (reported on stderr) instead of failing. */
+  skipUnsupported?: boolean;
 }
 
 /** `vz virtualize <input>... -o OUT`: virtualize files and write kerchunk references atomically. */
@@ -29,15 +35,35 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   const started = performance.now();
   const input = inputs[0]!;
   const url = inputUrl(context, input);
-  const choice = parserChoice(context, url, input, options.parser);
-  const vds: VirtualDataset = await openVirtualDataset(url, {
-    reader: context.reader,
-    registry: context.registry,
-    ...choice,
+  const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
+  const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+  for (const diagnostic of store.diagnostics) {
+    context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
+  }
+  const vds: VirtualDataset = await toVirtualDataset(store, {
+    url,
     ...(options.group ? { group: options.group } : {}),
     ...(options.loadable ? { loadableVariables: options.loadable } : {}),
     ...(options.drop ? { dropVariables: options.drop } : {}),
   });
+  if (format === "icechunk") {
+    const { writeIcechunk } = await import("@vz/icechunk");
+    const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.output) ? options.output : resolve(context.cwd, options.output);
+    const s3 = context.config.readers?.s3;
+    const result = await writeIcechunk(vds, {
+      location,
+      ...(options.branch ? { branch: options.branch } : {}),
+      ...(options.message ? { message: options.message } : {}),
+      ...(options.appendDim ? { appendDim: options.appendDim } : {}),
+      ...(s3 ? { s3: { ...(s3.region ? { region: s3.region } : {}), ...(s3.endpoint ? { endpointUrl: s3.endpoint } : {}), ...(s3.forcePathStyle !== undefined ? { forcePathStyle: s3.forcePathStyle } : {}), ...(s3.anonymous !== undefined ? { anonymous: s3.anonymous } : {}) } } : {}),
+      reader: context.reader,
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    context.err(
+      `committed ${result.snapshotId} to ${location} (branch ${options.branch ?? "main"}): ${result.arrays} arrays, ${result.virtualRefs} virtual refs, ${result.realChunks} real chunks, in ${seconds} s\n`,
+    );
+    return 0;
+  }
   const output = resolve(context.cwd, options.output);
   const write = (coreNode as Record<string, unknown>).writeKerchunk as
     | ((vds: VirtualDataset, path: string, options: { format: string }) => Promise<{ bytes?: number } | void>)
