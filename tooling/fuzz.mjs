@@ -15,7 +15,7 @@ const cases = Number(values.cases ?? 5000);
 const seed = Number(values.seed ?? 7);
 const timeoutMs = Number(values.timeout ?? 5000);
 const maxFileBytes = Number(values["max-file-bytes"] ?? 4_000_000);
-const { fuzzParser } = await import(pathToFileURL(join(root, "packages/core/dist/testing.js")).href);
+const { fuzzParser } = await import(pathToFileURL(join(root, "packages/core/dist/testing-tools.js")).href);
 
 const sources = {
   hdf5: { plugin: "plugins/parser-hdf5", folders: ["netcdf4", "hdf5", "hdf5_debian"], keep: (n) => !n.endsWith(".json") },

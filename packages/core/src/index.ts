@@ -66,6 +66,17 @@ export {
 export type { ByteRange, CoalesceOptions, ObjectMeta, ObjectReader, ReadOptions } from "./readers/object-reader.js";
 export { MemoryReader } from "./readers/memory-reader.js";
 export { normalizeUrl, ReaderRegistry } from "./readers/reader-registry.js";
+export { DEFAULT_COALESCE_CONCURRENCY } from "./readers/object-reader.js";
+export { DEFAULT_HTTP_TIMEOUT_MS, HttpReader, parseContentRange, redactUrl } from "./readers/http-reader.js";
+export type { ErrorDetail, HttpReaderOptions, PreparedRequest } from "./readers/http-reader.js";
+export { parseS3Url, S3Reader, s3HttpUrl } from "./readers/s3-reader.js";
+export type { AwsCredentialsSource, S3ReaderOptions } from "./readers/s3-reader.js";
+export { encodeS3Key, sha256Hex, signRequest, signRequestParts, uriEncode } from "./readers/sigv4.js";
+export type { AwsCredentials, SignatureParts, SigningKeyCache, SignRequestInput } from "./readers/sigv4.js";
+export { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "./readers/retry.js";
+export type { RetryOptions } from "./readers/retry.js";
+export { DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_BLOCK_SIZE, withBlockCache } from "./readers/with-block-cache.js";
+export type { BlockCachedReader, BlockCacheOptions, BlockCacheStats } from "./readers/with-block-cache.js";
 export { defineParserPlugin } from "./registry/parser.js";
 export type { Parser, ParserPlugin } from "./registry/parser.js";
 export { isVirtual, LoadedArray, VirtualDataset } from "./dataset/virtual-dataset.js";
@@ -76,3 +87,68 @@ export { toVirtualDataset, loadArray } from "./dataset/to-virtual-dataset.js";
 export type { ToVirtualDatasetOptions } from "./dataset/to-virtual-dataset.js";
 export { openManifestStore, openVirtualDataset } from "./api/open-virtual-dataset.js";
 export type { OpenVirtualDatasetOptions } from "./api/open-virtual-dataset.js";
+export { registerCodecs, VZ_CODEC_NAMES } from "./codecs/register-codecs.js";
+export { Bz2Codec, decodeBzip2 } from "./codecs/bz2.js";
+export { chunkByteSize, elementByteSize } from "./codecs/chunk-size.js";
+export { fletcher32, Fletcher32Codec } from "./codecs/fletcher32.js";
+export { decodeLz4Block, decodeLz4H5, Lz4H5Codec } from "./codecs/lz4-h5.js";
+export { decodeLzf, LzfCodec } from "./codecs/lzf.js";
+export { ShuffleCodec, shuffleBytes, unshuffleBytes } from "./codecs/shuffle.js";
+export { decodeVlenUtf8, encodeVlenUtf8, VlenUtf8Codec } from "./codecs/vlen-utf8.js";
+export {
+  attributesToJson,
+  datasetsToKerchunkJsonPieces,
+  kerchunkJsonPieces,
+  kerchunkToJson,
+  toKerchunk,
+  toKerchunkTree,
+} from "./writers/kerchunk.js";
+export type {
+  KerchunkFormat,
+  KerchunkReference,
+  KerchunkRefs,
+  ToKerchunkOptions,
+  ZarrV2ArrayMetadata,
+  ZarrV2Codec,
+} from "./writers/kerchunk.js";
+export { DEFAULT_RECORD_SIZE, kerchunkParquetFiles, parseJsonNonFinite } from "./writers/kerchunk-parquet.js";
+export type { KerchunkParquetFile, KerchunkParquetOptions } from "./writers/kerchunk-parquet.js";
+export {
+  combineDatasetsByCoords,
+  combineDatasetsNested,
+  concatDatasets,
+  mergeDatasets,
+  toVirtualDatasetFromCombined,
+  virtualArrayBackend,
+} from "./api/combine-datasets.js";
+export type { NestedVirtualDatasets, VariableData } from "./api/combine-datasets.js";
+export {
+  DEFAULT_MFDATASET_CONCURRENCY,
+  expandGlob,
+  harmonizeCfEncodings,
+  openVirtualMfdataset,
+} from "./api/open-virtual-mfdataset.js";
+export type {
+  MfdatasetPaths,
+  MfdatasetProgress,
+  NestedPaths,
+  OpenVirtualMfdatasetOptions,
+} from "./api/open-virtual-mfdataset.js";
+export { createInProcessExecutor, isDatasetParsePool } from "./api/executor.js";
+export type {
+  DatasetParsePool,
+  Executor,
+  ExecutorMapOptions,
+  PoolParseOptions,
+  ThreadPoolFactoryOptions,
+} from "./api/executor.js";
+export {
+  dayNumber,
+  isCfTimeUnits,
+  normalizeCalendar,
+  parseCfTimeUnits,
+  reencodeCfTimes,
+} from "./dataset/cf-time.js";
+export type { CfCalendar, CfTimeUnits, ReencodeOptions } from "./dataset/cf-time.js";
+export { CombineError, isCombineError } from "@vz/combine";
+export type { CombineAttrs, Compat, Join, VariableSelection } from "@vz/combine";

@@ -4,9 +4,17 @@
  * @module
  */
 export { FileReader, toUrl } from "./readers/node/file-reader.js";
+export { createDefaultReaders, isMetadataHost, s3OptionsFromEnv } from "./readers/node/default-readers.js";
+export type { DefaultReadersOptions } from "./readers/node/default-readers.js";
 export {
   createDiscoveredParserRegistry,
   discoverParsers,
   readParserDeclarations,
 } from "./registry/node/discover.js";
 export type { DiscoveredParser } from "./registry/node/discover.js";
+export { writeKerchunk, writeKerchunkRefs, writeTextAtomically } from "./writers/node/write-file.js";
+export type { WriteKerchunkOptions } from "./writers/node/write-file.js";
+export { writeKerchunkParquet } from "./writers/node/write-parquet.js";
+export type { WriteKerchunkParquetOptions } from "./writers/node/write-parquet.js";
+export { createThreadPool, deserializeDataset, serializeDataset } from "./api/node/thread-pool.js";
+export type { ThreadPoolOptions } from "./api/node/thread-pool.js";

@@ -143,6 +143,16 @@ export class HdfFile {
     return out;
   }
 
+  /** Absolute file offset of a stored address (stored addresses are relative to the base address). */
+  absolute(address: number): number {
+    return address + this.baseAddress;
+  }
+
+  /** A cursor over `length` bytes at stored (base-relative) `address`; the cursor's origin is absolute. */
+  async cursorAt(address: number, length: number): Promise<Cursor> {
+    return this.cursor(address + this.baseAddress, length);
+  }
+
   /** A cursor over `length` bytes at `offset`. */
   async cursor(offset: number, length: number): Promise<Cursor> {
     return new Cursor(await this.read(offset, length), this, offset);

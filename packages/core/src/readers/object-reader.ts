@@ -43,6 +43,8 @@ export interface CoalesceOptions {
   maxGap?: number;
   /** A merged request never grows beyond this many bytes (unless one range alone is larger). */
   maxRequestSize?: number;
+  /** At most this many merged requests run at the same time. Default 10, as obstore. */
+  concurrency?: number;
 }
 
 /**
@@ -53,6 +55,9 @@ export const DEFAULT_COALESCE_GAP = 32 * 1024;
 
 /** Default cap on one merged request: 16 MiB, as zarr-python's `max_coalesced_bytes`. */
 export const DEFAULT_MAX_COALESCED = 16 * 1024 * 1024;
+
+/** Default number of merged requests in flight at once: 10, as obstore's `get_ranges`. */
+export const DEFAULT_COALESCE_CONCURRENCY = 10;
 
 /**
  * Reads several ranges through `getRange`, merging ranges that lie within `maxGap` of each other,
@@ -79,15 +84,26 @@ export async function coalesceRanges(
     }
   }
   const result: Uint8Array[] = new Array(ranges.length);
-  await Promise.all(
-    groups.map(async (group) => {
-      const bytes = await fetchRange(group.start, group.end - group.start);
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_COALESCE_CONCURRENCY));
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < groups.length) {
+      const group = groups[next++]!;
+      let bytes: Uint8Array;
+      try {
+        bytes = await fetchRange(group.start, group.end - group.start);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
       for (const index of group.members) {
         const range = ranges[index]!;
         const start = range.offset - group.start;
         result[index] = bytes.subarray(start, start + range.length);
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, worker));
   return result;
 }

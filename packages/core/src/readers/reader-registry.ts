@@ -36,7 +36,9 @@ export class ReaderRegistry implements ObjectReader {
 
   /** Routes URLs starting with `prefix` (e.g. `s3://bucket/`, `https://host/`, `file:///data/`) to `reader`. */
   register(prefix: string, reader: ObjectReader): this {
-    const normalized = prefix.includes("://") ? normalizeUrl(prefix) : prefix;
+    // A bare scheme ("https://") is no parseable URL; keep it as is (lower-cased).
+    const bareScheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/$/.test(prefix);
+    const normalized = bareScheme ? prefix.toLowerCase() : prefix.includes("://") ? normalizeUrl(prefix) : prefix;
     this.#routes.push({ prefix: normalized, reader });
     this.#routes.sort((a, b) => b.prefix.length - a.prefix.length);
     return this;
@@ -59,24 +61,25 @@ export class ReaderRegistry implements ObjectReader {
     );
   }
 
-  get(url: string, opts?: ReadOptions): Promise<Uint8Array> {
+  async get(url: string, opts?: ReadOptions): Promise<Uint8Array> {
     const { url: u, reader } = this.resolve(url);
     return reader.get(u, opts);
   }
-  getRange(url: string, offset: number, length: number, opts?: ReadOptions): Promise<Uint8Array> {
+  async getRange(url: string, offset: number, length: number, opts?: ReadOptions): Promise<Uint8Array> {
     const { url: u, reader } = this.resolve(url);
     return reader.getRange(u, offset, length, opts);
   }
-  getRanges(url: string, ranges: readonly ByteRange[], opts?: ReadOptions): Promise<Uint8Array[]> {
+  async getRanges(url: string, ranges: readonly ByteRange[], opts?: ReadOptions): Promise<Uint8Array[]> {
     const { url: u, reader } = this.resolve(url);
     return reader.getRanges(u, ranges, opts);
   }
-  head(url: string, opts?: ReadOptions): Promise<ObjectMeta> {
+  async head(url: string, opts?: ReadOptions): Promise<ObjectMeta> {
     const { url: u, reader } = this.resolve(url);
     return reader.head(u, opts);
   }
-  list(prefix: string, opts?: ReadOptions): AsyncIterable<{ url: string; size: number }> {
+  // async (generator) so that a refused URL rejects the returned promise instead of throwing
+  async *list(prefix: string, opts?: ReadOptions): AsyncIterable<{ url: string; size: number }> {
     const { url: u, reader } = this.resolve(prefix);
-    return reader.list(u, opts);
+    yield* reader.list(u, opts);
   }
 }

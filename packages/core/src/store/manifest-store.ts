@@ -4,6 +4,7 @@
  * ObjectReader; a missing chunk is `undefined` (zarrita then uses the fill value).
  * @module
  */
+import { registerCodecs } from "../codecs/register-codecs.js";
 import { NotFoundError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
@@ -38,6 +39,8 @@ export class ManifestStore {
     this.group = group;
     this.reader = reader;
     this.diagnostics = [...(options.diagnostics ?? [])];
+    // zarrita must know vz's codecs (fletcher32, bz2, lz4h5, lzf, fixed shuffle) to decode chunks.
+    registerCodecs();
   }
 
   /** Resolves a store key to a metadata document, a chunk reference, or nothing. */

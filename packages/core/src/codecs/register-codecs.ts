@@ -1,0 +1,114 @@
+/**
+ * Adds the codecs vz's parsers emit to zarrita's codec registry, so that `zarr.get` on a
+ * ManifestStore decodes every chunk vz can describe.
+ * @module
+ */
+import { registry } from "zarrita";
+import { Bz2Codec } from "./bz2.js";
+import { assertDecodedLength, chunkByteSize, type CodecChunkMetadata } from "./chunk-size.js";
+import { Fletcher32Codec } from "./fletcher32.js";
+import { Lz4H5Codec } from "./lz4-h5.js";
+import { LzfCodec } from "./lzf.js";
+import { ShuffleCodec } from "./shuffle.js";
+import { VlenUtf8Codec } from "./vlen-utf8.js";
+
+/** A codec instance as zarrita's pipeline uses it. */
+interface CodecInstance {
+  kind?: string;
+  encode(data: never): unknown;
+  decode(data: never): unknown;
+  computeEncodedSize?(decodedSize: number): number;
+}
+
+/** A codec class as zarrita's registry holds it. */
+interface CodecClass {
+  kind?: string;
+  fromConfig(configuration: unknown, meta: CodecChunkMetadata): CodecInstance;
+}
+
+type CodecLoader = () => Promise<CodecClass>;
+
+const REGISTERED = Symbol.for("vz.codecs.registered");
+
+/** Names of the codecs {@link registerCodecs} adds or replaces in zarrita's registry. */
+export const VZ_CODEC_NAMES: readonly string[] = [
+  "numcodecs.fletcher32",
+  "numcodecs.bz2",
+  "imagecodecs_lz4h5",
+  "imagecodecs_lzf",
+  "numcodecs.shuffle",
+  "vlen-utf8",
+  "numcodecs.vlen-utf8",
+  "bytes",
+  "numcodecs.blosc",
+  "numcodecs.zstd",
+];
+
+/**
+ * Wraps zarrita's `bytes` codec so that a chunk whose byte length differs from
+ * chunk shape × item size fails loudly instead of decoding to a short (silently wrong) array.
+ */
+function withLengthCheck(loader: CodecLoader): CodecLoader {
+  return async () => {
+    const base = await loader();
+    return {
+      kind: base.kind,
+      fromConfig(configuration: unknown, meta: CodecChunkMetadata): CodecInstance {
+        const codec = base.fromConfig(configuration, meta);
+        const expected = chunkByteSize(meta);
+        const wrapped: CodecInstance = {
+          kind: codec.kind ?? "array_to_bytes",
+          encode: (data: never) => codec.encode(data),
+          decode: ((bytes: Uint8Array) => {
+            assertDecodedLength("bytes", bytes.length, expected);
+            return codec.decode(bytes as never);
+          }) as (data: never) => unknown,
+        };
+        if (codec.computeEncodedSize) wrapped.computeEncodedSize = (size: number) => codec.computeEncodedSize!(size);
+        return wrapped;
+      },
+    };
+  };
+}
+
+/** numcodecs.js's `fromConfig` destructures its argument: give it `{}` when a codec has no configuration. */
+function withDefaultConfiguration(loader: CodecLoader): CodecLoader {
+  return async () => {
+    const base = await loader();
+    return {
+      kind: base.kind,
+      fromConfig: (configuration: unknown, meta: CodecChunkMetadata) => base.fromConfig(configuration ?? {}, meta),
+    };
+  };
+}
+
+/**
+ * Registers vz's codecs with zarrita (idempotent; safe to call from several copies of @vz/core):
+ * `numcodecs.fletcher32`, `numcodecs.bz2`, `imagecodecs_lz4h5`, `imagecodecs_lzf`, a
+ * `numcodecs.shuffle` that honours `elementsize`, a `vlen-utf8` that respects view offsets, and a
+ * length check on `bytes`. zarrita's own `numcodecs.zlib`, `numcodecs.blosc` and `numcodecs.zstd`
+ * are kept (blosc/zstd accept a missing configuration).
+ * @example
+ * import { registerCodecs } from "@vz/core";
+ * registerCodecs();
+ * const values = await zarr.get(await zarr.open(zarr.root(store).resolve("temp"), { kind: "array" }));
+ */
+export function registerCodecs(): void {
+  const map = registry as unknown as Map<string, CodecLoader> & { [REGISTERED]?: boolean };
+  if (map[REGISTERED]) return;
+  const fixed = (codec: CodecClass): CodecLoader => () => Promise.resolve(codec);
+  map.set("numcodecs.fletcher32", fixed(Fletcher32Codec as unknown as CodecClass));
+  map.set("numcodecs.bz2", fixed(Bz2Codec as unknown as CodecClass));
+  map.set("imagecodecs_lz4h5", fixed(Lz4H5Codec as unknown as CodecClass));
+  map.set("imagecodecs_lzf", fixed(LzfCodec as unknown as CodecClass));
+  map.set("numcodecs.shuffle", fixed(ShuffleCodec as unknown as CodecClass));
+  map.set("vlen-utf8", fixed(VlenUtf8Codec as unknown as CodecClass));
+  map.set("numcodecs.vlen-utf8", fixed(VlenUtf8Codec as unknown as CodecClass));
+  const bytes = map.get("bytes");
+  if (bytes) map.set("bytes", withLengthCheck(bytes));
+  for (const name of ["numcodecs.blosc", "numcodecs.zstd", "blosc", "zstd"]) {
+    const loader = map.get(name);
+    if (loader) map.set(name, withDefaultConfiguration(loader));
+  }
+  Object.defineProperty(map, REGISTERED, { value: true, enumerable: false });
+}

@@ -1,0 +1,243 @@
+/**
+ * ManifestStore + zarrita over a file the test writes itself (FileReader, file:// URLs):
+ * float64 little-endian chunks, zlib-compressed big-endian int16 chunks (node:zlib), a missing
+ * chunk (fill value), an inlined chunk, a 0-d array, a string array and a nested group. zarrita
+ * must read back exactly the values the test wrote.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deflateSync } from "node:zlib";
+import * as zarr from "zarrita";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ChunkManifestBuilder,
+  createArrayMetadata,
+  encodeVlenUtf8,
+  isVzError,
+  ManifestArray,
+  ManifestGroup,
+  ManifestStore,
+  registerCodecs,
+} from "../src/index.js";
+import { FileReader, toUrl } from "../src/node.js";
+
+/** temp: 5×6 float64, chunks 2×4 (grid 3×2). Chunk (1,1) missing, chunk (2,0) inlined. */
+const TEMP_SHAPE = [5, 6];
+const TEMP_CHUNKS = [2, 4];
+const tempValue = (i: number, j: number): number => i * 10.25 - j * 3.5 + 0.125;
+/** pres: 7 int16 big-endian, chunks of 3, zlib; chunk 1 missing (fill -999). */
+const presValue = (i: number): number => (i - 3) * 1111;
+
+interface Layout {
+  url: string;
+  temp: Record<string, { offset: number; length: number } | { inline: Uint8Array }>;
+  pres: Record<string, { offset: number; length: number } | { inline: Uint8Array }>;
+  scalar: { offset: number; length: number };
+  nested: { offset: number; length: number };
+}
+
+/** Bytes of chunk (ci, cj) of temp: the full 2×4 chunk, edge chunks padded with zeros as Zarr stores them. */
+function tempChunk(ci: number, cj: number): Uint8Array {
+  const bytes = new Uint8Array(TEMP_CHUNKS[0]! * TEMP_CHUNKS[1]! * 8);
+  const view = new DataView(bytes.buffer);
+  for (let a = 0; a < TEMP_CHUNKS[0]!; a++) {
+    for (let b = 0; b < TEMP_CHUNKS[1]!; b++) {
+      const i = ci * TEMP_CHUNKS[0]! + a;
+      const j = cj * TEMP_CHUNKS[1]! + b;
+      const value = i < TEMP_SHAPE[0]! && j < TEMP_SHAPE[1]! ? tempValue(i, j) : 0;
+      view.setFloat64((a * TEMP_CHUNKS[1]! + b) * 8, value, true);
+    }
+  }
+  return bytes;
+}
+
+function presChunk(c: number): Uint8Array {
+  const bytes = new Uint8Array(3 * 2);
+  const view = new DataView(bytes.buffer);
+  for (let k = 0; k < 3; k++) {
+    const i = c * 3 + k;
+    view.setInt16(k * 2, i < 7 ? presValue(i) : 0, false);
+  }
+  return new Uint8Array(deflateSync(bytes));
+}
+
+/** Writes the file: a junk header, then chunks in a scrambled order with gaps. */
+function writeFixture(directory: string): Layout {
+  const parts: Uint8Array[] = [new TextEncoder().encode("VZTEST-HEADER\n")];
+  let position = parts[0]!.length;
+  const place = (bytes: Uint8Array): { offset: number; length: number } => {
+    const gap = new Uint8Array(position % 7);
+    gap.fill(0xee);
+    parts.push(gap);
+    position += gap.length;
+    const location = { offset: position, length: bytes.length };
+    parts.push(bytes);
+    position += bytes.length;
+    return location;
+  };
+  const temp: Layout["temp"] = {};
+  for (const [ci, cj] of [[2, 1], [0, 1], [1, 0], [0, 0]] as const) temp[`${ci}.${cj}`] = place(tempChunk(ci, cj));
+  temp["2.0"] = { inline: tempChunk(2, 0) };
+  const pres: Layout["pres"] = { "2": place(presChunk(2)), "0": place(presChunk(0)) };
+  const scalarBytes = new Uint8Array(4);
+  new DataView(scalarBytes.buffer).setInt32(0, 4326, true);
+  const scalar = place(scalarBytes);
+  const nestedBytes = new Uint8Array(new Float32Array([0.5, -1.25, 3e10]).buffer);
+  const nested = place(nestedBytes);
+  const path = join(directory, "data.bin");
+  const total = new Uint8Array(position);
+  let offset = 0;
+  for (const part of parts) {
+    total.set(part, offset);
+    offset += part.length;
+  }
+  writeFileSync(path, total);
+  return { url: toUrl(path), temp, pres, scalar, nested };
+}
+
+function offsetView(bytes: Uint8Array, offset: number): Uint8Array {
+  const padded = new Uint8Array(bytes.length + offset).fill(0xaa);
+  padded.set(bytes, offset);
+  return padded.subarray(offset);
+}
+
+function buildStore(layout: Layout): ManifestStore {
+  const tempBuilder = new ChunkManifestBuilder([3, 2]);
+  for (const [key, location] of Object.entries(layout.temp)) {
+    const coords = key.split(".").map(Number);
+    if ("inline" in location) tempBuilder.setInlined(coords, location.inline);
+    else tempBuilder.set(coords, layout.url, location.offset, location.length);
+  }
+  const temp = new ManifestArray(
+    createArrayMetadata({
+      shape: TEMP_SHAPE,
+      dataType: "float64",
+      chunkShape: TEMP_CHUNKS,
+      fillValue: Number.NaN,
+      dimensionNames: ["y", "x"],
+      attributes: { units: "K" },
+    }),
+    tempBuilder.build(),
+    "temp",
+  );
+  const presBuilder = new ChunkManifestBuilder([3]);
+  for (const [key, location] of Object.entries(layout.pres)) {
+    if (!("inline" in location)) presBuilder.set([Number(key)], layout.url, location.offset, location.length);
+  }
+  const pres = new ManifestArray(
+    createArrayMetadata({
+      shape: [7],
+      dataType: "int16",
+      chunkShape: [3],
+      fillValue: -999,
+      codecs: [{ name: "bytes", configuration: { endian: "big" } }, { name: "numcodecs.zlib", configuration: { level: 6 } }],
+    }),
+    presBuilder.build(),
+    "pres",
+  );
+  const scalar = new ManifestArray(
+    createArrayMetadata({ shape: [], dataType: "int32", chunkShape: [] }),
+    new ChunkManifestBuilder([]).set([], layout.url, layout.scalar.offset, layout.scalar.length).build(),
+    "crs",
+  );
+  const labels = new ManifestArray(
+    createArrayMetadata({ shape: [3], dataType: "string", chunkShape: [3], codecs: [{ name: "vlen-utf8" }], fillValue: "" }),
+    // A view that does not start at byte 0 of its buffer (zarrita 0.7.5's own vlen-utf8 misreads those).
+    new ChunkManifestBuilder([1]).setInlined([0], offsetView(encodeVlenUtf8(["alpha", "βeta", ""]), 5)).build(),
+    "labels",
+  );
+  const inner = new ManifestArray(
+    createArrayMetadata({ shape: [3], dataType: "float32", chunkShape: [3] }),
+    new ChunkManifestBuilder([1]).set([0], layout.url, layout.nested.offset, layout.nested.length).build(),
+    "inner",
+  );
+  const group = new ManifestGroup({
+    arrays: { temp, pres, crs: scalar, labels },
+    groups: { sub: new ManifestGroup({ arrays: { inner }, attributes: { level: 2 } }) },
+    attributes: { title: "store test" },
+  });
+  return new ManifestStore(group, new FileReader());
+}
+
+describe("ManifestStore read by zarrita", () => {
+  let directory = "";
+  let layout: Layout;
+  let store: ManifestStore;
+
+  beforeAll(() => {
+    registerCodecs();
+    directory = mkdtempSync(join(tmpdir(), "vz-store-"));
+    layout = writeFixture(directory);
+    store = buildStore(layout);
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it("reads float64 chunks, a missing chunk as NaN fill and an inlined chunk", async () => {
+    const array = await zarr.open(zarr.root(store).resolve("temp"), { kind: "array" });
+    expect(array.shape).toEqual(TEMP_SHAPE);
+    expect(array.dtype).toBe("float64");
+    expect(array.attrs).toEqual({ units: "K" });
+    const result = await zarr.get(array);
+    const values = Array.from(result.data as Float64Array);
+    const expected: number[] = [];
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 6; j++) expected.push(i >= 2 && i < 4 && j >= 4 ? Number.NaN : tempValue(i, j));
+    expect(values).toEqual(expected);
+    const window = await zarr.get(array, [zarr.slice(1, 5), zarr.slice(3, 5)]);
+    expect(Array.from(window.data as Float64Array)).toEqual([tempValue(1, 3), tempValue(1, 4), tempValue(2, 3), Number.NaN, tempValue(3, 3), Number.NaN, tempValue(4, 3), tempValue(4, 4)]);
+  });
+
+  it("reads zlib-compressed big-endian int16 chunks and the fill value for a missing chunk", async () => {
+    const array = await zarr.open(zarr.root(store).resolve("pres"), { kind: "array" });
+    const result = await zarr.get(array);
+    expect(Array.from(result.data as Int16Array)).toEqual([presValue(0), presValue(1), presValue(2), -999, -999, -999, presValue(6)]);
+  });
+
+  it("reads a 0-d array, an inlined string array and an array in a nested group", async () => {
+    const scalar = await zarr.get(await zarr.open(zarr.root(store).resolve("crs"), { kind: "array" }));
+    expect(scalar).toBe(4326);
+    const labels = await zarr.get(await zarr.open(zarr.root(store).resolve("labels"), { kind: "array" }));
+    expect(Array.from(labels.data as string[])).toEqual(["alpha", "βeta", ""]);
+    const group = await zarr.open(zarr.root(store).resolve("sub"), { kind: "group" });
+    expect(group.attrs).toEqual({ level: 2 });
+    const inner = await zarr.get(await zarr.open(zarr.root(store).resolve("sub/inner"), { kind: "array" }));
+    expect(Array.from(inner.data as Float32Array)).toEqual([0.5, -1.25, Math.fround(3e10)]);
+    const root = await zarr.open(zarr.root(store), { kind: "group" });
+    expect(root.attrs).toEqual({ title: "store test" });
+  });
+
+  it("serves metadata, byte ranges and nothing for keys that do not exist", async () => {
+    const metadata = JSON.parse(new TextDecoder().decode(await store.get("temp/zarr.json"))) as Record<string, unknown>;
+    expect(metadata.fill_value).toBe("NaN");
+    expect(metadata.shape).toEqual(TEMP_SHAPE);
+    expect(await store.get("temp/c/1/1")).toBeUndefined();
+    expect(await store.get("temp/c/9/9")).toBeUndefined();
+    expect(await store.get("nothing/zarr.json")).toBeUndefined();
+    expect(await store.get("temp/c/0")).toBeUndefined();
+    const location = layout.temp["0.1"] as { offset: number; length: number };
+    const whole = await store.get("temp/c/0/1");
+    expect(whole).toEqual(tempChunk(0, 1));
+    expect(whole!.length).toBe(location.length);
+    expect(await store.getRange("temp/c/0/1", { offset: 8, length: 16 })).toEqual(tempChunk(0, 1).subarray(8, 24));
+    expect(await store.getRange("temp/c/0/1", { suffixLength: 8 })).toEqual(tempChunk(0, 1).subarray(56));
+    expect(await store.getRange("temp/c/2/0", { offset: 0, length: 8 })).toEqual(tempChunk(2, 0).subarray(0, 8));
+    expect(await store.exists("temp/c/1/1")).toBe(false);
+    expect(await store.exists("temp/c/2/0")).toBe(true);
+    expect(store.listDir("")).toEqual({ keys: ["zarr.json"], prefixes: ["crs", "labels", "pres", "sub", "temp"] });
+    expect(store.listMetadataKeys().sort()).toEqual(
+      ["zarr.json", "sub/zarr.json", "temp/zarr.json", "pres/zarr.json", "crs/zarr.json", "labels/zarr.json", "sub/inner/zarr.json"].sort(),
+    );
+  });
+
+  it("a chunk reference past the end of the file fails with a typed error naming the file", async () => {
+    const bad = new ManifestArray(
+      createArrayMetadata({ shape: [4], dataType: "float64", chunkShape: [4] }),
+      new ChunkManifestBuilder([1]).set([0], layout.url, 1_000_000, 32).build(),
+      "bad",
+    );
+    const broken = new ManifestStore(new ManifestGroup({ arrays: { bad } }), new FileReader());
+    const error = await broken.get("bad/c/0").catch((e: unknown) => e);
+    expect(isVzError(error, "RANGE_NOT_SATISFIABLE")).toBe(true);
+    expect((error as Error).message).toContain(layout.url);
+  });
+});
