@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { glibcCompatEnv } from "./tooling/glibc-compat";
+import { glibcCompatEnv } from "./tooling/glibc-compat.mjs";
 
 export default defineConfig({
   test: {

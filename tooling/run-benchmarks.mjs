@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { glibcCompatEnv } from "./glibc-compat.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const filter = process.argv[2];
@@ -46,7 +47,7 @@ const failures = [];
 for (const bench of benches) {
   console.log(`\n=== ${bench.name} (${relative(root, bench.folder)}): ${bench.script}`);
   const started = Date.now();
-  const result = spawnSync("pnpm", ["run", "--silent", "bench"], { cwd: bench.folder, stdio: "inherit", env: process.env });
+  const result = spawnSync("pnpm", ["run", "--silent", "bench"], { cwd: bench.folder, stdio: "inherit", env: { ...process.env, ...glibcCompatEnv() } });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.status !== 0) {
     failures.push(bench.name);

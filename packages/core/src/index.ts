@@ -96,6 +96,7 @@ export { decodeLzf, LzfCodec } from "./codecs/lzf.js";
 export { ShuffleCodec, shuffleBytes, unshuffleBytes } from "./codecs/shuffle.js";
 export { decodeVlenUtf8, encodeVlenUtf8, VlenUtf8Codec } from "./codecs/vlen-utf8.js";
 export {
+  asciiJsonPieces,
   attributesToJson,
   datasetsToKerchunkJsonPieces,
   kerchunkJsonPieces,

@@ -80,7 +80,8 @@ describe("toKerchunk", () => {
       dtype: "<f4",
       compressor: null,
       filters: null,
-      fill_value: 0,
+      // every chunk exists and there is no _FillValue attribute: no fill value, so readers mask nothing
+      fill_value: null,
       order: "C",
     });
     expect(JSON.parse(refs.refs["temp/.zattrs"] as string)).toEqual({ units: "K", _ARRAY_DIMENSIONS: ["y", "x"] });
@@ -148,9 +149,31 @@ describe("toKerchunk", () => {
       ["float32", null, null],
     ];
     for (const [dataType, fill, expected] of fills) {
-      const vds = new VirtualDataset({ variables: { v: { dims: ["x"], attrs: {}, data: virtual({ shape: [2], chunks: [2], dataType, fill }) } } });
+      // a compressed array whose only chunk is missing: the storage fill value must be written as is
+      const codecs: CodecMetadata[] = [{ name: "bytes", configuration: { endian: "little" } }, { name: "numcodecs.zlib", configuration: { level: 1 } }];
+      const vds = new VirtualDataset({ variables: { v: { dims: ["x"], attrs: {}, data: virtual({ shape: [2], chunks: [2], dataType, fill, codecs }) } } });
       expect(zarray(toKerchunk(vds), "v").fill_value, `${dataType} ${String(fill)}`).toEqual(expected);
     }
+  });
+
+  it("moves a CF _FillValue attribute into fill_value, and writes a few missing uncompressed chunks inline otherwise", () => {
+    const cf = new VirtualDataset({
+      variables: {
+        // HDF5 storage fill 9.97e36, CF _FillValue 1e20 (as in CMIP files): xarray must see one fill value
+        o3: { dims: ["x"], attrs: { _FillValue: 1e20, units: "mol mol-1" }, data: virtual({ shape: [4], chunks: [2], fill: 9.969209968386869e36, entries: { "0": [0, 8] } }) },
+      },
+    });
+    const refs = toKerchunk(cf);
+    expect(zarray(refs, "o3").fill_value).toBe(1e20);
+    expect(JSON.parse(refs.refs["o3/.zattrs"] as string)).toEqual({ units: "mol mol-1", _ARRAY_DIMENSIONS: ["x"] });
+    expect(refs.refs["o3/1"]).toBeUndefined();
+    // a never-written scalar "container" variable (netCDF grid_mapping): no CF fill, so its fill is written as data
+    const container = new VirtualDataset({
+      variables: { crs: { dims: [], attrs: { grid_mapping_name: "latitude_longitude" }, data: virtual({ shape: [], chunks: [], dataType: "int32", fill: -2147483647 }) } },
+    });
+    const containerRefs = toKerchunk(container);
+    expect(zarray(containerRefs, "crs").fill_value).toBeNull();
+    expect(Array.from(new Int32Array(decodeInline(containerRefs.refs["crs/0"]).buffer))).toEqual([-2147483647]);
   });
 
   it("writes loaded variables as one inlined little-endian chunk; strings as |O + vlen-utf8; 0-d chunk key '0'", () => {
@@ -178,7 +201,8 @@ describe("toKerchunk", () => {
     expect(decodeVlenUtf8(decodeInline(refs.refs["name/0"]))).toEqual(["a", "", "ü"]);
     expect(zarray(refs, "code").dtype).toBe("|S2");
     expect(Array.from(decodeInline(refs.refs["code/0"]))).toEqual([97, 98, 99, 0, 0, 0]);
-    expect(zarray(refs, "scalar")).toMatchObject({ shape: [], chunks: [], dtype: "<u2", fill_value: 7 });
+    // loaded values are complete: the fill value is only written when a CF _FillValue says so
+    expect(zarray(refs, "scalar")).toMatchObject({ shape: [], chunks: [], dtype: "<u2", fill_value: null });
     expect(Array.from(decodeInline(refs.refs["scalar/0"]))).toEqual([1, 2]);
     expect(zarray(refs, "empty")).toMatchObject({ shape: [0], chunks: [1] });
     expect(refs.refs["empty/0"]).toBeUndefined();
@@ -269,7 +293,8 @@ describe("toKerchunk", () => {
     const make = (order: string[]): string => {
       const builder = new ChunkManifestBuilder([12]);
       for (const key of order) builder.set([Number(key)], URL_A, Number(key) * 10, 10);
-      const vds = new VirtualDataset({ variables: { v: { dims: ["x"], attrs: {}, data: new ManifestArray(createArrayMetadata({ shape: [12], dataType: "int8", chunkShape: [1] }), builder.build()) } } });
+      // _FillValue given, so the 7 missing chunks stay missing (not written inline)
+      const vds = new VirtualDataset({ variables: { v: { dims: ["x"], attrs: { _FillValue: 0 }, data: new ManifestArray(createArrayMetadata({ shape: [12], dataType: "int8", chunkShape: [1] }), builder.build()) } } });
       return kerchunkToJson(toKerchunk(vds));
     };
     const forward = make(["0", "1", "2", "10", "11"]);

@@ -427,3 +427,23 @@ describe("createInProcessExecutor", () => {
     expect(seen).toEqual([0, 1, 2, 3]);
   });
 });
+
+describe("expandGlob", () => {
+  it("lists the literal prefix and matches *, ?, [..], {..} and ** against absolute paths and URLs, sorted", async () => {
+    const { expandGlob } = await import("../src/index.js");
+    const reader = new MemoryReader({
+      "file:///data/run%20one/b-2.nc": new Uint8Array(1),
+      "file:///data/run%20one/a-1.nc": new Uint8Array(1),
+      "file:///data/run%20one/a-10.nc": new Uint8Array(1),
+      "file:///data/run%20one/sub/c-3.nc": new Uint8Array(1),
+      "file:///data/run%20one/x.txt": new Uint8Array(1),
+    });
+    const base = "file:///data/run%20one/";
+    expect(await expandGlob("/data/run one/*.nc", reader)).toEqual([`${base}a-1.nc`, `${base}a-10.nc`, `${base}b-2.nc`]);
+    expect(await expandGlob("/data/run one/?-?.nc", reader)).toEqual([`${base}a-1.nc`, `${base}b-2.nc`]);
+    expect(await expandGlob(`${base}[ab]-1*.nc`, reader)).toEqual([`${base}a-1.nc`, `${base}a-10.nc`]);
+    expect(await expandGlob(`${base}{b,x}*`, reader)).toEqual([`${base}b-2.nc`, `${base}x.txt`]);
+    expect(await expandGlob(`${base}**/*.nc`, reader)).toEqual([`${base}a-1.nc`, `${base}a-10.nc`, `${base}b-2.nc`, `${base}sub/c-3.nc`]);
+    expect(await expandGlob(`${base}a-1.nc`, reader)).toEqual([`${base}a-1.nc`]);
+  });
+});

@@ -54,52 +54,60 @@ export async function readBTree1Chunks(context: ChunkIndexContext): Promise<void
   };
   let level: number[] = [context.address];
   let expectedLevel = -1;
+  let levelOfNodes = -1;
+  let next: number[] = [];
+  // Checks and decodes one node; returns 0, or the byte count to read when `bytes` holds less of it.
+  const processNode = (address: number, bytes: Uint8Array): number => {
+    if (bytes.length < headerSize) {
+      throw formatError(file, `${what}chunk B-tree node at file offset ${address} passes the end of the file; truncated or corrupt file`);
+    }
+    if (bytes[0] !== 0x54 || bytes[1] !== 0x52 || bytes[2] !== 0x45 || bytes[3] !== 0x45) {
+      throw formatError(file, `${what}chunk B-tree node at file offset ${address}: bad signature (expected "TREE"); corrupt file or wrong address`);
+    }
+    if (bytes[4] !== 1) {
+      throw formatError(file, `${what}B-tree node at file offset ${address} has node type ${bytes[4]}, expected 1 (raw data chunks)`);
+    }
+    const nodeLevel = bytes[5]!;
+    if (expectedLevel >= 0 && nodeLevel !== expectedLevel) {
+      throw formatError(file, `${what}chunk B-tree node at file offset ${address} has level ${nodeLevel}, expected ${expectedLevel}; corrupt B-tree`);
+    }
+    if (levelOfNodes >= 0 && nodeLevel !== levelOfNodes) {
+      throw formatError(file, `${what}chunk B-tree nodes of one level have levels ${levelOfNodes} and ${nodeLevel}; corrupt B-tree`);
+    }
+    levelOfNodes = nodeLevel;
+    const entries = bytes[6]! | (bytes[7]! << 8);
+    const needed = headerSize + entries * entrySize + keySize;
+    if (bytes.length < needed) return needed;
+    const view = viewOf(bytes);
+    if (nodeLevel === 0) {
+      decodeLeaf(view, entries, address);
+      return 0;
+    }
+    for (let e = 0, p = headerSize; e < entries; e++, p += entrySize) {
+      const child = decodeAddress(view, p + keySize, offsetSize);
+      if (!(child >= 0)) {
+        throw formatError(file, `${what}chunk B-tree node at file offset ${address}: child ${e} has an invalid address; corrupt B-tree`);
+      }
+      const absolute = child + base;
+      if (visited.has(absolute)) {
+        throw formatError(file, `${what}chunk B-tree node at file offset ${absolute} is referenced twice (cycle); corrupt B-tree`);
+      }
+      visited.add(absolute);
+      next.push(absolute);
+    }
+    return 0;
+  };
   while (level.length > 0) {
     checkAborted(file, `${what}reading the chunk B-tree`);
     const segments = await readRanges(file, level.map((offset) => ({ offset, length: estimate })));
-    const next: number[] = [];
-    let levelOfNodes = -1;
+    next = [];
+    levelOfNodes = -1;
     for (let n = 0; n < level.length; n++) {
-      const address = level[n]!;
-      let bytes = segments[n]!;
-      if (bytes.length < headerSize) {
-        throw formatError(file, `${what}chunk B-tree node at file offset ${address} passes the end of the file; truncated or corrupt file`);
+      const needed = processNode(level[n]!, segments[n]!);
+      // A node with more entries than assumed: read all of it (throws when it passes the end of the file).
+      if (needed > 0 && processNode(level[n]!, await file.read(level[n]!, needed)) !== 0) {
+        throw formatError(file, `${what}chunk B-tree node at file offset ${level[n]} changed while being read`);
       }
-      if (bytes[0] !== 0x54 || bytes[1] !== 0x52 || bytes[2] !== 0x45 || bytes[3] !== 0x45) {
-        throw formatError(file, `${what}chunk B-tree node at file offset ${address}: bad signature (expected "TREE"); corrupt file or wrong address`);
-      }
-      if (bytes[4] !== 1) {
-        throw formatError(file, `${what}B-tree node at file offset ${address} has node type ${bytes[4]}, expected 1 (raw data chunks)`);
-      }
-      const nodeLevel = bytes[5]!;
-      if (expectedLevel >= 0 && nodeLevel !== expectedLevel) {
-        throw formatError(file, `${what}chunk B-tree node at file offset ${address} has level ${nodeLevel}, expected ${expectedLevel}; corrupt B-tree`);
-      }
-      if (levelOfNodes >= 0 && nodeLevel !== levelOfNodes) {
-        throw formatError(file, `${what}chunk B-tree nodes of one level have levels ${levelOfNodes} and ${nodeLevel}; corrupt B-tree`);
-      }
-      levelOfNodes = nodeLevel;
-      const entries = bytes[6]! | (bytes[7]! << 8);
-      const needed = headerSize + entries * entrySize + keySize;
-      if (bytes.length < needed) bytes = await file.read(address, needed);
-      const view = viewOf(bytes);
-      let p = headerSize;
-      if (nodeLevel > 0) {
-        for (let e = 0; e < entries; e++, p += entrySize) {
-          const child = decodeAddress(view, p + keySize, offsetSize);
-          if (!(child >= 0)) {
-            throw formatError(file, `${what}chunk B-tree node at file offset ${address}: child ${e} has an invalid address; corrupt B-tree`);
-          }
-          const absolute = child + base;
-          if (visited.has(absolute)) {
-            throw formatError(file, `${what}chunk B-tree node at file offset ${absolute} is referenced twice (cycle); corrupt B-tree`);
-          }
-          visited.add(absolute);
-          next.push(absolute);
-        }
-        continue;
-      }
-      decodeLeaf(view, entries, address);
     }
     expectedLevel = levelOfNodes - 1;
     level = next;

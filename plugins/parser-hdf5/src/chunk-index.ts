@@ -6,7 +6,7 @@
  */
 import { readBTree1Chunks } from "./btree1-chunks.js";
 import { forEachBTree2Record, readBTree2Header } from "./btree2.js";
-import { ALL_FILTERS_SKIPPED, ChunkGrid, checkAborted, decodeAddress, decodeUnsigned, maxGridShape, viewOf } from "./chunk-index-shared.js";
+import { ALL_FILTERS_SKIPPED, ChunkGrid, checkAborted, decodeAddress, decodeUnsigned, maxGridShape } from "./chunk-index-shared.js";
 import { readExtensibleArrayChunks } from "./extensible-array.js";
 import { readFixedArrayChunks } from "./fixed-array.js";
 import { formatError, type HdfFile, UNDEFINED_ADDRESS } from "./io.js";

@@ -367,14 +367,38 @@ export class Hdf5Parse {
       }
     }
     const dimensionNames = await this.dimensionNames(infos);
+    const dimensionOnly = infos.map((info) =>
+      info.attributes.some((a) => a.name === "NAME" && typeof this.#attributeText(a) === "string" && this.#attributeText(a)!.startsWith(NETCDF_DIMENSION_ONLY)),
+    );
+    // xarray's rule for character arrays (decode_cf "stackable"): the last dimension of a 1-byte
+    // string array becomes the string length when no variable is named like it and every variable
+    // using it is such an array with it last. Applying it here gives the same variables as
+    // xarray's netCDF4 engine, and the kerchunk output keeps them.
+    const variableNames = new Set(infos.filter((_, i) => !dimensionOnly[i]).map((info) => info.entry.name));
+    const dimensionUses = new Map<string, boolean[]>();
+    infos.forEach((info, i) => {
+      if (dimensionOnly[i]) return;
+      const dims = dimensionNames[i]!;
+      const isChar = info.type.class === "string" && info.type.size === 1;
+      dims.forEach((dim, d) => {
+        if (dim === null) return;
+        const uses = dimensionUses.get(dim) ?? [];
+        uses.push(isChar && d === dims.length - 1);
+        dimensionUses.set(dim, uses);
+      });
+    });
+    const stackable = (dim: string | null | undefined) =>
+      dim !== null && dim !== undefined && !variableNames.has(dim) && (dimensionUses.get(dim) ?? []).every(Boolean);
     const arrays = new Map<string, ManifestArray>();
     for (let i = 0; i < infos.length; i++) {
       const info = infos[i]!;
-      if (info.attributes.some((a) => a.name === "NAME" && typeof this.#attributeText(a) === "string" && this.#attributeText(a)!.startsWith(NETCDF_DIMENSION_ONLY))) {
+      if (dimensionOnly[i]) {
         continue; // a netCDF dimension without a variable
       }
+      const dims = dimensionNames[i]!;
+      const collapseChars = info.type.class === "string" && info.type.size === 1 && dims.length > 0 && stackable(dims[dims.length - 1]);
       try {
-        arrays.set(info.entry.name, await this.buildArray(info, dimensionNames[i]!));
+        arrays.set(info.entry.name, await this.buildArray(info, dims, collapseChars));
       } catch (error) {
         if (isVzError(error, "UNSUPPORTED") && this.options.onUnsupported === "skip") {
           this.diagnostics.push(error);
@@ -655,7 +679,7 @@ export class Hdf5Parse {
   }
 
   /** Turns one dataset into a ManifestArray. */
-  async buildArray(info: DatasetInfo, dimensionNames: (string | null)[]): Promise<ManifestArray> {
+  async buildArray(info: DatasetInfo, dimensionNames: (string | null)[], collapseChars = false): Promise<ManifestArray> {
     const { entry, space, type, layout } = info;
     const variable = entry.path;
     const unsupported = (feature: string, reason: string) =>
@@ -666,7 +690,7 @@ export class Hdf5Parse {
     const attributes = await this.publicAttributes(entry.header, variable, info.attributes);
     const shape = space.shape;
     if (type.class === "string" || type.class === "vlen-string") {
-      return this.#stringArray(info, attributes, dimensionNames);
+      return this.#stringArray(info, attributes, dimensionNames, collapseChars);
     }
     const mapped = zarrDataType(type);
     if (!mapped) {
@@ -781,7 +805,7 @@ export class Hdf5Parse {
   }
 
   /** Reads a string dataset's values now and makes a "string" array with one inlined chunk. */
-  async #stringArray(info: DatasetInfo, attributes: Record<string, unknown>, dimensionNames: (string | null)[]): Promise<ManifestArray> {
+  async #stringArray(info: DatasetInfo, attributes: Record<string, unknown>, dimensionNames: (string | null)[], collapseChars: boolean): Promise<ManifestArray> {
     const { entry, space, type } = info;
     const variable = entry.path;
     const shape = space.shape;
@@ -792,20 +816,34 @@ export class Hdf5Parse {
       what: `variable ${variable}`,
       variable,
     });
-    const chunkShape = shape.map((s) => Math.max(1, s));
-    const builder = new ChunkManifestBuilder(chunkGridShape(shape, chunkShape));
-    if (count > 0) builder.setInlined(shape.map(() => 0), encodeVlenUtf8(values.map((v) => (typeof v === "string" ? v : String(v)))));
+    let strings = values.map((v) => (typeof v === "string" ? v : String(v)));
+    let outShape = [...shape];
+    let outDims = dimensionNames;
+    if (collapseChars && shape.length >= 1) {
+      // A character array whose last dimension is the string length: join it into strings, as
+      // xarray's CharacterArrayCoder does, trailing NULs removed.
+      const length = shape[shape.length - 1]!;
+      outShape = shape.slice(0, -1);
+      outDims = dimensionNames.slice(0, -1);
+      const rows = product(outShape);
+      const joined: string[] = [];
+      for (let r = 0; r < rows; r++) joined.push(strings.slice(r * length, (r + 1) * length).join("").replace(/\0+$/, ""));
+      strings = joined;
+    }
+    const chunkShape = outShape.map((s) => Math.max(1, s));
+    const builder = new ChunkManifestBuilder(chunkGridShape(outShape, chunkShape));
+    if (product(outShape) > 0) builder.setInlined(outShape.map(() => 0), encodeVlenUtf8(strings));
     const metadata: ArrayMetadata = {
       zarr_format: 3,
       node_type: "array",
-      shape: [...shape],
+      shape: outShape,
       data_type: "string",
       chunk_grid: { name: "regular", configuration: { chunk_shape: chunkShape } },
       chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
       fill_value: "",
       codecs: [{ name: "vlen-utf8" }],
       attributes,
-      dimension_names: dimensionNames,
+      dimension_names: outDims,
     };
     return new ManifestArray(metadata, builder.build(), variable);
   }

@@ -136,7 +136,7 @@ describe.skipIf(FIXTURES_UNAVAILABLE !== undefined)(`readChunkIndex against h5py
     const before = file.requests;
     const chunks = await enumerate(file, info);
     expect(chunks.size).toBe(4000);
-    // 4000 chunks in ~63 leaves under one root: two levels, so a handful of coalesced requests.
+    // 4000 chunks in a three-level tree: one round of merged requests per level, so a handful.
     expect(file.requests - before).toBeLessThanOrEqual(8);
   });
 });

@@ -11,7 +11,9 @@ import { type KerchunkParserOptions, parseKerchunk, sniffKerchunk } from "./kerc
 
 export { parseKerchunk, sniffKerchunk } from "./kerchunk-parser.js";
 export type { KerchunkParserOptions } from "./kerchunk-parser.js";
-export { chunkIndexOf, parseKerchunkReferences } from "./json-references.js";
+export { chunkIndexOf, parseKerchunkJsonBytes, parseKerchunkReferences } from "./json-references.js";
+export { scanKerchunkJson } from "./json-scanner.js";
+export type { ScanPass, ScanVisitor } from "./json-scanner.js";
 export type { JsonReferenceOptions } from "./json-references.js";
 export { LazyReferenceStore, openParquetReferences, ParquetReferences } from "./parquet-references.js";
 export type { ParquetReferenceOptions } from "./parquet-references.js";

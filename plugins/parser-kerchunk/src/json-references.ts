@@ -174,20 +174,24 @@ export async function parseKerchunkJsonBytes(
   options: JsonReferenceOptions = {},
   readOptions?: ReadOptions,
 ): Promise<ManifestStore> {
-  const scanned = scanKerchunkJson(bytes);
-  if (scanned && !scanned.rangeKeys.some(isMetadataKey)) {
-    const metadataEntries: [string, unknown][] = [];
-    const chunkTexts: number[] = [];
-    scanned.textKeys.forEach((key, i) => (isMetadataKey(key) ? metadataEntries.push([key, scanned.texts[i]]) : chunkTexts.push(i)));
+  // Fast path: two byte scans (metadata, then chunk references) instead of JSON.parse.
+  const templates: Record<string, string> = {};
+  const metadataEntries: [string, unknown][] = [];
+  const scanned = scanKerchunkJson(
+    bytes,
+    { template: (name, value) => (templates[name] = value), text: (key, value) => metadataEntries.push([key, value]), range: () => undefined },
+    "metadata",
+  );
+  if (scanned) {
     return buildStore(
       {
-        templates: scanned.templates,
+        templates,
         gen: undefined,
         metadataEntries,
         visitChunks: (value, range) => {
-          for (const i of chunkTexts) value(scanned.textKeys[i]!, scanned.texts[i]);
-          const { rangeKeys, rangeUrls, offsets, lengths } = scanned;
-          for (let i = 0; i < rangeKeys.length; i++) range(rangeKeys[i]!, rangeUrls[i]!, offsets[i]!, lengths[i]!);
+          if (!scanKerchunkJson(bytes, { text: value, range }, "chunks")) {
+            throw new ParseError(`kerchunk ${url}: the second scan of the references failed`, { url, parser: "kerchunk" });
+          }
         },
       },
       url,
@@ -335,7 +339,7 @@ async function buildStore(
       state.urlIds.set(raw, urlId);
     }
     if (offset === -1 && length === -1) {
-      wholeFiles.push({ state, index, target: state.builder.urls[urlId]!, key });
+      wholeFiles.push({ state, index, target: resolver.resolve(renderTemplate(raw, templates, url), key), key });
       return;
     }
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {

@@ -1,28 +1,29 @@
 /**
  * A byte-level scanner for the common shape of large kerchunk version-1 files:
  * `{"version": 1, "templates": {...}, "gen": [], "refs": {key: "text" | [url] | [url, int, int]}}`.
- * It reads the bytes once without building a JS object (or array) per reference, which
- * `JSON.parse` would. Anything outside that shape — version 0, a non-empty `gen`, other top-level
+ * It reads the bytes without building a JS object (or array) per reference, which `JSON.parse`
+ * would: one pass reports the metadata, a second one the chunk references. Anything outside that shape — version 0, a non-empty `gen`, other top-level
  * keys, numbers that are not plain integers, objects as values, invalid JSON — makes it give up
  * (return undefined) and the caller falls back to `JSON.parse`, so the scanner only ever speeds
  * up documents whose result it computes exactly.
  * @module
  */
 
-/** The references of a scanned document, in document order. */
-export interface ScannedReferences {
-  templates: Record<string, string>;
-  /** Keys whose value is text (metadata documents, inline data), with the decoded text. */
-  textKeys: string[];
-  texts: string[];
-  /** Keys whose value is `[url]` or `[url, offset, length]`. */
-  rangeKeys: string[];
-  /** URL of each range reference (string objects shared between equal consecutive URLs). */
-  rangeUrls: string[];
-  /** Offsets and lengths; -1 / -1 marks a whole-file `[url]`. */
-  offsets: Float64Array;
-  lengths: Float64Array;
+/** Receives what {@link scanKerchunkJson} finds, in document order. */
+export interface ScanVisitor {
+  template?(name: string, value: string): void;
+  /** A reference whose value is text (metadata document, inline data), decoded. */
+  text(key: string, value: string): void;
+  /** A `[url, offset, length]` reference, or a whole-file `[url]` with offset = length = -1. */
+  range(key: string, url: string, offset: number, length: number): void;
 }
+
+/**
+ * Which references a scan reports: "metadata" (`.z*` keys, whose values must be text) or
+ * "chunks" (every other key). The other kind is still checked, so both passes over the same
+ * bytes succeed or give up together.
+ */
+export type ScanPass = "metadata" | "chunks";
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -34,17 +35,33 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 13 || code === 9;
 }
 
-/** Scans `bytes`; undefined when the document is not of the simple shape (or not valid JSON). */
-export function scanKerchunkJson(bytes: Uint8Array): ScannedReferences | undefined {
+/**
+ * Scans `bytes` and reports one kind of reference to `visitor`; false when the document is not
+ * of the simple shape (or not valid JSON), in which case nothing should be kept from the visit.
+ */
+export function scanKerchunkJson(bytes: Uint8Array, visitor: ScanVisitor, pass: ScanPass): boolean {
   try {
-    return scan(bytes);
+    scan(bytes, visitor, pass);
+    return true;
   } catch (error) {
-    if (error instanceof GiveUp) return undefined;
+    if (error instanceof GiveUp) return false;
     throw error;
   }
 }
 
-function scan(bytes: Uint8Array): ScannedReferences {
+/** Whether the key bytes [start, stop) end in a `.z*` segment (a metadata key). */
+function isMetadataKeyBytes(bytes: Uint8Array, start: number, stop: number): boolean {
+  let segment = start;
+  for (let i = stop - 1; i >= start; i--) {
+    if (bytes[i] === 47) {
+      segment = i + 1;
+      break;
+    }
+  }
+  return stop - segment >= 2 && bytes[segment] === 46 && bytes[segment + 1] === 122;
+}
+
+function scan(bytes: Uint8Array, visitor: ScanVisitor, pass: ScanPass): void {
   const end = bytes.length;
   let position = 0;
   const skipSpace = (): void => {
@@ -60,8 +77,10 @@ function scan(bytes: Uint8Array): ScannedReferences {
     if (position >= end) throw new GiveUp();
     return bytes[position]!;
   };
-  /** A JSON string at `position` (opening quote), decoded. */
-  const readString = (): string => {
+  let stringStart = 0;
+  let stringStop = 0;
+  /** A JSON string at `position` (opening quote), decoded (or only checked when `decode` is false). */
+  const readString = (decode = true): string => {
     if (peek() !== QUOTE) throw new GiveUp();
     const start = ++position;
     let simple = true;
@@ -79,6 +98,9 @@ function scan(bytes: Uint8Array): ScannedReferences {
       position++;
     }
     const stop = position++;
+    stringStart = start;
+    stringStop = stop;
+    if (simple && !decode) return "";
     if (simple) {
       let text = "";
       for (let i = start; i < stop; i += 4096) text += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(stop, i + 4096)) as unknown as number[]);
@@ -111,55 +133,46 @@ function scan(bytes: Uint8Array): ScannedReferences {
     return bytes[start] === 45 ? -value : value;
   };
 
-  const result: ScannedReferences = { templates: {}, textKeys: [], texts: [], rangeKeys: [], rangeUrls: [], offsets: new Float64Array(1024), lengths: new Float64Array(1024) };
-  let count = 0;
-  let lastUrlStart = -1;
-  let lastUrlEnd = -1;
-  let lastUrl = "";
-  const pushRange = (key: string, url: string, offset: number, length: number): void => {
-    if (count === result.offsets.length) {
-      const offsets = new Float64Array(count * 2);
-      offsets.set(result.offsets);
-      result.offsets = offsets;
-      const lengths = new Float64Array(count * 2);
-      lengths.set(result.lengths);
-      result.lengths = lengths;
-    }
-    result.rangeKeys.push(key);
-    result.rangeUrls.push(url);
-    result.offsets[count] = offset;
-    result.lengths[count] = length;
-    count++;
-  };
-  /** The URL string at `position`, sharing the previous string when the bytes are equal. */
+  // URL strings by a hash of their bytes, so that a URL used by many references is one string
+  // (no string per reference, and Map lookups on it hit the string's cached hash).
+  const urlCache = new Map<number, { start: number; length: number; value: string }>();
+  /** The URL string at `position`, shared with earlier references to the same bytes. */
   const readUrl = (): string => {
     if (peek() !== QUOTE) throw new GiveUp();
-    const start = position;
-    let probe = position + 1;
-    while (probe < end && bytes[probe] !== QUOTE && bytes[probe] !== BACKSLASH) probe++;
-    if (bytes[probe] === QUOTE && lastUrlStart >= 0 && probe - start === lastUrlEnd - lastUrlStart) {
+    const start = position + 1;
+    let probe = start;
+    let hash = 0x811c9dc5;
+    for (; probe < end; probe++) {
+      const code = bytes[probe]!;
+      if (code === QUOTE || code === BACKSLASH || code >= 128 || code < 32) break;
+      hash = Math.imul(hash ^ code, 16777619);
+    }
+    if (bytes[probe] !== QUOTE) return readString(); // escapes or non-ASCII: the general way
+    const length = probe - start;
+    const cached = urlCache.get(hash);
+    if (cached && cached.length === length) {
       let same = true;
-      for (let i = 1; i < probe - start; i++) {
-        if (bytes[start + i] !== bytes[lastUrlStart + i]) {
+      for (let i = 0; i < length; i++) {
+        if (bytes[start + i] !== bytes[cached.start + i]) {
           same = false;
           break;
         }
       }
       if (same) {
         position = probe + 1;
-        return lastUrl;
+        return cached.value;
       }
     }
-    const url = readString();
-    lastUrlStart = start;
-    lastUrlEnd = position - 1;
-    lastUrl = url;
-    return url;
+    const value = readString();
+    urlCache.set(hash, { start, length, value });
+    return value;
   };
 
   expect(123); // {
   let sawVersion = false;
   let sawRefs = false;
+  let sawTemplates = false;
+  let sawGen = false;
   if (peek() === 125) throw new GiveUp();
   for (;;) {
     const name = readString();
@@ -168,18 +181,23 @@ function scan(bytes: Uint8Array): ScannedReferences {
       if (sawVersion || readInteger() !== 1) throw new GiveUp();
       sawVersion = true;
     } else if (name === "templates") {
+      if (sawTemplates) throw new GiveUp(); // JSON.parse would keep only the last one
+      sawTemplates = true;
       expect(123);
       if (peek() !== 125) {
         for (;;) {
           const templateName = readString();
           expect(58);
-          result.templates[templateName] = readString();
+          const value = readString();
+          if (pass === "metadata") visitor.template?.(templateName, value);
           if (peek() === 44) position++;
           else break;
         }
       }
       expect(125);
     } else if (name === "gen") {
+      if (sawGen) throw new GiveUp();
+      sawGen = true;
       expect(91);
       expect(93); // only an empty gen list
     } else if (name === "refs") {
@@ -188,19 +206,27 @@ function scan(bytes: Uint8Array): ScannedReferences {
       expect(123);
       if (peek() !== 125) {
         for (;;) {
-          const key = readString();
+          readString(false);
+          const isMetadata = isMetadataKeyBytes(bytes, stringStart, stringStop);
+          const report = (pass === "metadata") === isMetadata;
+          let key = "";
+          if (report) {
+            position = stringStart - 1;
+            key = readString();
+          }
           expect(58);
           const first = peek();
           if (first === QUOTE) {
-            result.textKeys.push(key);
-            result.texts.push(readString());
+            const text = readString(report);
+            if (report) visitor.text(key, text);
           } else if (first === 91) {
+            if (isMetadata) throw new GiveUp(); // a metadata key must hold text; the generic path reports it
             position++;
-            const url = readUrl();
+            const url = report ? readUrl() : (readString(false), "");
             const separator = peek();
             if (separator === 93) {
               position++;
-              pushRange(key, url, -1, -1);
+              if (report) visitor.range(key, url, -1, -1);
             } else if (separator === 44) {
               position++;
               const offset = readInteger();
@@ -208,7 +234,7 @@ function scan(bytes: Uint8Array): ScannedReferences {
               const length = readInteger();
               expect(93);
               if (offset < 0 || length < 0) throw new GiveUp(); // let the generic path report it
-              pushRange(key, url, offset, length);
+              if (report) visitor.range(key, url, offset, length);
             } else throw new GiveUp();
           } else throw new GiveUp();
           if (peek() === 44) position++;
@@ -223,7 +249,4 @@ function scan(bytes: Uint8Array): ScannedReferences {
   expect(125);
   skipSpace();
   if (position !== end || !sawVersion) throw new GiveUp();
-  result.offsets = result.offsets.subarray(0, count);
-  result.lengths = result.lengths.subarray(0, count);
-  return result;
 }

@@ -5,10 +5,9 @@
  * when chunks are read.
  * @module
  */
-import { isVzError, type ManifestStore, type ObjectReader, ParseError, type ReadOptions } from "@vz/core";
-import { type JsonReferenceOptions, parseKerchunkReferences } from "./json-references.js";
+import { isVzError, type ManifestStore, type ObjectReader, type ReadOptions } from "@vz/core";
+import { type JsonReferenceOptions, parseKerchunkJsonBytes } from "./json-references.js";
 import { openParquetReferences, type ParquetReferenceOptions } from "./parquet-references.js";
-import { parseJsonLenient } from "./zarr-v2-metadata.js";
 
 /** Options of {@link createKerchunkParser}. */
 export interface KerchunkParserOptions extends JsonReferenceOptions, ParquetReferenceOptions {
@@ -46,13 +45,7 @@ export async function parseKerchunk(
     }
     throw error;
   }
-  let document: unknown;
-  try {
-    document = parseJsonLenient(textDecoder.decode(bytes));
-  } catch (cause) {
-    throw new ParseError(`kerchunk ${url}: not a JSON reference file: ${(cause as Error).message}`, { url, parser: "kerchunk", cause });
-  }
-  return parseKerchunkReferences(document, url, reader, options, readOptions);
+  return parseKerchunkJsonBytes(bytes, url, reader, options, readOptions);
 }
 
 /** True when the first bytes look like a kerchunk JSON reference file. */

@@ -1,5 +1,12 @@
 import { resolve } from "node:path";
-import { InvalidArgumentError, openManifestStore, toVirtualDataset, type VirtualDataset } from "@vz/core";
+import {
+  InvalidArgumentError,
+  type MfdatasetProgress,
+  openManifestStore,
+  openVirtualMfdataset,
+  toVirtualDataset,
+  type VirtualDataset,
+} from "@vz/core";
 import * as coreNode from "@vz/core/node";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
 import { formatBytes } from "../format.js";
@@ -27,25 +34,41 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   if (inputs.length === 0) throw new InvalidArgumentError("vz virtualize: give at least one file or URL");
   if (!options.output) throw new InvalidArgumentError("vz virtualize: -o/--output is required");
   const format = options.format ?? "json";
-  if (inputs.length > 1) {
-    throw new InvalidArgumentError(
-      `vz virtualize: ${inputs.length} inputs given; combining several files (--concat-dim / --combine) needs @vz/combine, which this version does not include yet — virtualize one file per run`,
-    );
-  }
   const started = performance.now();
-  const input = inputs[0]!;
-  const url = inputUrl(context, input);
-  const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
-  const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
-  for (const diagnostic of store.diagnostics) {
-    context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
+  const multi = inputs.length > 1 || /[*?[{]/.test(inputs[0]!) || options.concatDim !== undefined || options.combine !== undefined;
+  let vds: VirtualDataset;
+  if (multi) {
+    const urls = inputs.map((input) => inputUrl(context, input));
+    const choice = parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
+    const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
+    const progress = createProgress(context);
+    vds = await openVirtualMfdataset(urls, {
+      reader: context.reader,
+      registry: context.registry,
+      ...choice,
+      combine,
+      ...(combine === "nested" ? { concatDim: options.concatDim ?? null } : {}),
+      ...(options.group ? { group: options.group } : {}),
+      ...(options.loadable ? { loadableVariables: options.loadable } : {}),
+      ...(options.drop ? { dropVariables: options.drop } : {}),
+      onProgress: progress.update,
+    });
+    progress.done();
+  } else {
+    const input = inputs[0]!;
+    const url = inputUrl(context, input);
+    const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
+    const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+    for (const diagnostic of store.diagnostics) {
+      context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
+    }
+    vds = await toVirtualDataset(store, {
+      url,
+      ...(options.group ? { group: options.group } : {}),
+      ...(options.loadable ? { loadableVariables: options.loadable } : {}),
+      ...(options.drop ? { dropVariables: options.drop } : {}),
+    });
   }
-  const vds: VirtualDataset = await toVirtualDataset(store, {
-    url,
-    ...(options.group ? { group: options.group } : {}),
-    ...(options.loadable ? { loadableVariables: options.loadable } : {}),
-    ...(options.drop ? { dropVariables: options.drop } : {}),
-  });
   if (format === "icechunk") {
     const { writeIcechunk } = await import("@vz/icechunk");
     const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.output) ? options.output : resolve(context.cwd, options.output);
@@ -76,4 +99,26 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     `wrote ${output} (${format}${size}): ${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
   );
   return 0;
+}
+
+/** A one-line progress bar on stderr when it is a terminal; a final count otherwise. */
+function createProgress(context: CliContext): { update: (progress: MfdatasetProgress) => void; done: () => void } {
+  let last = 0;
+  let total = 0;
+  return {
+    update(progress) {
+      total = progress.total;
+      if (!context.interactive) return;
+      const now = Date.now();
+      if (now - last < 100 && progress.done < progress.total) return;
+      last = now;
+      const width = 30;
+      const filled = Math.round((progress.done / Math.max(1, progress.total)) * width);
+      context.err(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${progress.done}/${progress.total} files`);
+    },
+    done() {
+      if (context.interactive) context.err("\n");
+      else if (total > 0) context.err(`virtualized ${total} files\n`);
+    },
+  };
 }

@@ -120,9 +120,19 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${out}$`);
 }
 
-function toAbsoluteUrl(path: string): string {
+function toAbsoluteUrl(path: string, glob = false): string {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(path)) return path;
-  if (path.startsWith("/")) return new URL(`file://${path}`).href;
+  if (path.startsWith("/")) {
+    // percent-encode like pathToFileURL, keeping glob syntax intact in patterns
+    const encoded = path
+      .split("/")
+      .map((segment) => {
+        const escaped = encodeURIComponent(segment);
+        return glob ? escaped.replace(/%3F/g, "?").replace(/%5B/g, "[").replace(/%5D/g, "]").replace(/%7B/g, "{").replace(/%7D/g, "}").replace(/%2C/g, ",") : escaped;
+      })
+      .join("/");
+    return `file://${encoded}`;
+  }
   throw new InvalidArgumentError(
     `openVirtualMfdataset: "${path}" is a relative path; pass absolute URLs (file:///..., s3://..., https://...) or absolute paths`,
     { url: path },
@@ -135,7 +145,7 @@ function toAbsoluteUrl(path: string): string {
  * returned as is.
  */
 export async function expandGlob(pattern: string, reader: ObjectReader, opts?: ReadOptions): Promise<string[]> {
-  const url = toAbsoluteUrl(pattern);
+  const url = toAbsoluteUrl(pattern, true);
   const first = url.search(GLOB_CHARS);
   if (first < 0) return [url];
   const prefix = url.slice(0, url.lastIndexOf("/", first) + 1);
@@ -358,7 +368,7 @@ async function openWith(
   else throw new InvalidArgumentError("openVirtualMfdataset: paths must be a URL, a glob, or a list of URLs");
   const { flat, shape } = flatten(structure);
   if (flat.length === 0) throw new InvalidArgumentError("openVirtualMfdataset: no paths given");
-  const urls = flat.map(toAbsoluteUrl);
+  const urls = flat.map((path) => toAbsoluteUrl(path));
   if (shape === "nested" && combine !== "nested") throw new InvalidArgumentError('openVirtualMfdataset: nested lists of paths need combine: "nested"');
 
   let attrsIndex: number | undefined;

@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError, UnsupportedFeatureError } from "../errors.js";
-import type { ChunkManifest } from "../manifest/chunk-manifest.js";
+import { ChunkManifest, INLINED, MISSING } from "../manifest/chunk-manifest.js";
 import { type CodecMetadata, type DataType, endianOf, itemSize, toNumpyDtype } from "../manifest/metadata.js";
 import { encodeVlenUtf8 } from "../codecs/vlen-utf8.js";
 import { isVirtual, type LoadedArray, type Variable, type VirtualDataset } from "../dataset/virtual-dataset.js";
@@ -168,6 +168,78 @@ function hexFloat(hex: string, dataType: DataType): number | undefined {
 }
 
 /** v3 fill value → the `.zarray` encoding Zarr v2 expects ("NaN"/"Infinity" strings, base64 for |S). */
+/** Whether `value` can be the fill value of `dataType`. */
+function fillFits(value: unknown, dataType: DataType): boolean {
+  if (value === null || value === undefined) return false;
+  if (/^u?int(8|16|32|64)$/.test(dataType)) {
+    if (typeof value === "bigint") return true;
+    return typeof value === "number" && Number.isInteger(value);
+  }
+  if (dataType.startsWith("float")) return typeof value === "number" || (typeof value === "string" && /^(NaN|-?Infinity|0x[0-9a-fA-F]+)$/.test(value));
+  if (dataType === "bool") return typeof value === "boolean" || value === 0 || value === 1;
+  if (dataType === "string" || dataType.startsWith("fixed_length")) return typeof value === "string";
+  return true;
+}
+
+/** Largest total of fill bytes {@link inlineMissingChunks} writes inline for one array. */
+const MAX_INLINED_FILL_BYTES = 256 * 1024;
+/** At most this many missing chunks are written inline (sparse arrays keep fill_value instead). */
+const MAX_INLINED_FILL_CHUNKS = 8;
+
+/** Bytes of one uncompressed chunk filled with `fill`, or undefined when that cannot be expressed exactly. */
+function fillChunk(dataType: DataType, codecs: readonly CodecMetadata[], chunkShape: readonly number[], fill: unknown): Uint8Array | undefined {
+  if (codecs.length !== 1 || codecs[0]!.name !== "bytes") return undefined;
+  const size = itemSize(dataType);
+  if (size <= 0 || dataType.startsWith("fixed_length") || dataType.startsWith("complex")) return undefined;
+  const count = chunkShape.reduce((a, b) => a * b, 1);
+  const little = endianOf(codecs) === "little";
+  const one = new DataView(new ArrayBuffer(size));
+  const value = typeof fill === "string" && /^(NaN|-?Infinity)$/.test(fill) ? Number(fill) : fill;
+  try {
+    switch (dataType) {
+      case "bool": one.setUint8(0, value ? 1 : 0); break;
+      case "int8": one.setInt8(0, Number(value)); break;
+      case "uint8": one.setUint8(0, Number(value)); break;
+      case "int16": one.setInt16(0, Number(value), little); break;
+      case "uint16": one.setUint16(0, Number(value), little); break;
+      case "int32": one.setInt32(0, Number(value), little); break;
+      case "uint32": one.setUint32(0, Number(value), little); break;
+      case "int64": one.setBigInt64(0, BigInt(value as number | bigint), little); break;
+      case "uint64": one.setBigUint64(0, BigInt(value as number | bigint), little); break;
+      case "float32": one.setFloat32(0, Number(value), little); break;
+      case "float64": one.setFloat64(0, Number(value), little); break;
+      default: return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  const pattern = new Uint8Array(one.buffer);
+  const out = new Uint8Array(count * size);
+  for (let i = 0; i < out.length; i += size) out.set(pattern, i);
+  return out;
+}
+
+/** A copy of `manifest` whose missing chunks are inlined fill chunks, when small and uncompressed. */
+function inlineMissingChunks(
+  manifest: ChunkManifest,
+  dataType: DataType,
+  codecs: readonly CodecMetadata[],
+  chunkShape: readonly number[],
+  fill: unknown,
+): ChunkManifest | undefined {
+  const missing = manifest.gridSize - manifest.chunkCount;
+  const chunk = fillChunk(dataType, codecs, chunkShape, fill);
+  if (!chunk || missing > MAX_INLINED_FILL_CHUNKS || missing * chunk.length > MAX_INLINED_FILL_BYTES) return undefined;
+  const arrays = manifest.toArrays();
+  for (let i = 0; i < arrays.urlIds.length; i++) {
+    if (arrays.urlIds[i] === MISSING) {
+      arrays.urlIds[i] = INLINED;
+      arrays.inlined.set(i, chunk);
+    }
+  }
+  return ChunkManifest.fromArrays(arrays, { validate: false });
+}
+
 function toV2FillValue(value: unknown, dataType: DataType, variable: string): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === "bigint") {
@@ -210,7 +282,10 @@ export function attributesToJson(attributes: Record<string, unknown>): string {
     }
     return value;
   });
-  return text.replace(/"\\u0000vz-nonfinite:(NaN|Infinity|-Infinity)"/g, "$1");
+  // ASCII only, as zarr-python's json_dumps (ensure_ascii): zarr 2.x decodes metadata as ASCII.
+  return text
+    .replace(/"\\u0000vz-nonfinite:(NaN|Infinity|-Infinity)"/g, "$1")
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Little-endian bytes of loaded values for their data type. */
@@ -345,9 +420,32 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
   if (node.files.size > 0) {
     throw new InvalidArgumentError(`kerchunk: "${path}" is written twice (as array and group, or two variables)`, { variable: name });
   }
-  const attributes = { ...variable.attrs, _ARRAY_DIMENSIONS: [...variable.dims] };
+  const attributes: Record<string, unknown> = { ...variable.attrs, _ARRAY_DIMENSIONS: [...variable.dims] };
+  // CF's _FillValue goes into .zarray's fill_value (as kerchunk does): xarray's zarr backend takes
+  // fill_value as _FillValue, so keeping both would mask two different values when they differ
+  // (netCDF4 files whose HDF5 fill value is not their _FillValue attribute).
+  const cfFill = Array.isArray(attributes._FillValue) && attributes._FillValue.length === 1 ? attributes._FillValue[0] : attributes._FillValue;
+  const dataTypeOf = isVirtual(variable) ? variable.data.metadata.data_type : (variable.data as LoadedArray).dataType;
+  // A _FillValue the data type cannot hold (NaN on an int16, as some netCDF3 files have) stays an attribute.
+  const hasCfFill = Object.hasOwn(attributes, "_FillValue") && fillFits(cfFill, dataTypeOf);
+  if (hasCfFill) delete attributes._FillValue;
   if (isVirtual(variable)) {
     const { metadata, manifest } = variable.data;
+    // Without _FillValue, the storage fill value only matters for missing chunks; leave it out when
+    // every chunk exists so that readers do not mask real values equal to a library default fill.
+    toV2FillValue(metadata.fill_value, metadata.data_type, name); // validates the storage fill value
+    let storageFill = hasCfFill ? cfFill : manifest.chunkCount === manifest.gridSize ? null : metadata.fill_value;
+    let written = manifest;
+    if (!hasCfFill && storageFill !== null) {
+      // Missing chunks without a CF _FillValue (e.g. never-written netCDF "container" scalars):
+      // a .zarray fill_value would make xarray mask real values equal to it, so when the chunks
+      // are uncompressed and small, write them inline filled with the storage fill instead.
+      const filled = inlineMissingChunks(manifest, metadata.data_type, metadata.codecs, metadata.chunk_grid.configuration.chunk_shape, metadata.fill_value);
+      if (filled) {
+        written = filled;
+        storageFill = null;
+      }
+    }
     const { dtype, filters, compressor } = toV2Codecs(metadata.data_type, metadata.codecs, name);
     const zarray: ZarrV2ArrayMetadata = {
       zarr_format: 2,
@@ -356,12 +454,12 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
       dtype,
       compressor,
       filters,
-      fill_value: toV2FillValue(metadata.fill_value, metadata.data_type, name),
+      fill_value: toV2FillValue(storageFill, metadata.data_type, name),
       order: "C",
     };
     node.files.set(".zarray", JSON.stringify(zarray));
     node.files.set(".zattrs", attributesToJson(attributes));
-    node.manifest = manifest;
+    node.manifest = written;
     return;
   }
   const loaded = variable.data as LoadedArray;
@@ -373,7 +471,7 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
     dtype: toNumpyDtype(loaded.dataType, "little"),
     compressor: null,
     filters: isString ? [{ id: "vlen-utf8" }] : null,
-    fill_value: toV2FillValue(loaded.fillValue, loaded.dataType, name),
+    fill_value: toV2FillValue(hasCfFill ? cfFill : loaded.dataType === "string" ? loaded.fillValue : null, loaded.dataType, name),
     order: "C",
   };
   node.files.set(".zarray", JSON.stringify(zarray));
@@ -693,6 +791,19 @@ function* manifestEntries(manifest: ChunkManifest, prefix: string, buffer: Piece
 /** Stable JSON text of kerchunk references (see {@link kerchunkJsonPieces}). */
 export function kerchunkToJson(refs: KerchunkRefs): string {
   let text = "";
-  for (const piece of kerchunkJsonPieces(refs)) text += piece;
+  for (const piece of asciiJsonPieces(kerchunkJsonPieces(refs))) text += piece;
   return text;
+}
+
+const NON_ASCII = /[\u007f-\uffff]/g;
+
+/**
+ * Escapes every non-ASCII character as `\uXXXX` (as Python's json.dumps does by default), so the
+ * references read correctly whatever the reader's default encoding is (older fsspec opens JSON
+ * with the locale's encoding, ASCII under LANG=C). Non-ASCII only occurs inside JSON strings.
+ */
+export function* asciiJsonPieces(pieces: Iterable<string>): Generator<string> {
+  for (const piece of pieces) {
+    yield piece.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  }
 }

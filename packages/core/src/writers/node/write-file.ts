@@ -9,7 +9,7 @@ import { open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InvalidArgumentError, isVzError, UnsupportedFeatureError, WriteError } from "../../errors.js";
 import type { VirtualDataset } from "../../dataset/virtual-dataset.js";
-import { datasetsToKerchunkJsonPieces, type KerchunkFormat, kerchunkJsonPieces, type KerchunkRefs, toKerchunk } from "../kerchunk.js";
+import { asciiJsonPieces, datasetsToKerchunkJsonPieces, type KerchunkFormat, kerchunkJsonPieces, type KerchunkRefs, toKerchunk } from "../kerchunk.js";
 import { writeKerchunkParquet } from "./write-parquet.js";
 
 /** Options of {@link writeKerchunk}. */
@@ -104,7 +104,7 @@ export async function writeKerchunk(vds: VirtualDataset, path: string, options: 
     });
   }
   // Build the metadata (and surface any refusal) before a file is created.
-  const pieces = datasetsToKerchunkJsonPieces(new Map([[options.group ?? "", vds]]));
+  const pieces = asciiJsonPieces(datasetsToKerchunkJsonPieces(new Map([[options.group ?? "", vds]])));
   const first = pieces.next();
   const all = (function* () {
     if (!first.done) yield first.value;
@@ -115,5 +115,5 @@ export async function writeKerchunk(vds: VirtualDataset, path: string, options: 
 
 /** Writes already-built references to `path` as JSON, atomically. */
 export async function writeKerchunkRefs(refs: KerchunkRefs, path: string, options: { overwrite?: boolean } = {}): Promise<void> {
-  await writeTextAtomically(path, kerchunkJsonPieces(refs), options);
+  await writeTextAtomically(path, asciiJsonPieces(kerchunkJsonPieces(refs)), options);
 }

@@ -8,12 +8,13 @@ import { fileURLToPath } from "node:url";
  * tiny shim in tools/glibc-compat (once, with the machine's cc) and returns an env with
  * LD_PRELOAD for the test processes. Elsewhere (newer glibc, musl, no cc) it returns {}.
  */
-export function glibcCompatEnv(): Record<string, string> {
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+/** @returns {Record<string, string>} */
+export function glibcCompatEnv() {
+  const report = /** @type {{ header?: { glibcVersionRuntime?: string } } | undefined} */ (process.report?.getReport());
   const glibc = report?.header?.glibcVersionRuntime;
   if (!glibc) return {};
   const [major, minor] = glibc.split(".").map(Number);
-  if (major! > 2 || (major === 2 && minor! >= 38)) return {};
+  if (major > 2 || (major === 2 && minor >= 38)) return {};
   const root = dirname(dirname(fileURLToPath(import.meta.url)));
   const source = join(root, "tools", "glibc-compat", "glibc-compat.c");
   const output = join(root, "node_modules", ".cache", "vz", "libglibc-compat.so");
