@@ -147,6 +147,15 @@ async function identities(
   return result;
 }
 
+/**
+ * Icechunk keeps last-modified checksums in whole seconds and accepts a chunk while the source's
+ * last-modified time is not after it; a sub-second file time must be rounded up, or the unchanged
+ * file would look modified.
+ */
+function wholeSecondsUp(date: Date): Date {
+  return new Date(Math.ceil(date.getTime() / 1000) * 1000);
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -274,8 +283,8 @@ export async function toIcechunk(
               const id = ids.get(location);
               const spec: (typeof batch)[number] = { index, location, offset: manifest.offsetAt(i), length: manifest.lengthAt(i) };
               if (id?.etag) spec.etagChecksum = id.etag;
-              else if (options.lastUpdatedAt) spec.lastModified = options.lastUpdatedAt;
-              else if (id?.lastModified) spec.lastModified = id.lastModified;
+              else if (options.lastUpdatedAt) spec.lastModified = wholeSecondsUp(options.lastUpdatedAt);
+              else if (id?.lastModified) spec.lastModified = wholeSecondsUp(id.lastModified);
               batch.push(spec);
               if (batch.length >= batchSize) await flush();
             }

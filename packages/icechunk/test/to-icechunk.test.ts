@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { FileReader } from "@vz/core/node";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -109,6 +110,18 @@ describe.skipIf(Boolean(icechunkError))(`toIcechunk${icechunkError ? ` (skipped:
     expect((error as Error).message).toContain('cannot append variable "temp" along "time": chunk shape [2, 2, 3] vs [1, 2, 3]');
     const urls = [pathToFileURL(join(dir, "c1.bin")).href];
     expect((await readBack(location, urls, "temp")).shape).toEqual([2, 2, 3]);
+  });
+
+  it("records each source file's last-modified time, so a file replaced after virtualization is refused on read", async () => {
+    const { vds, values } = makeDataset(dir, "d.bin", 0, 2);
+    const location = join(dir, "repo4");
+    await writeIcechunk(vds, { location, reader: new FileReader() });
+    const urls = [pathToFileURL(join(dir, "d.bin")).href];
+    expect(Array.from((await readBack(location, urls, "temp")).data as Float32Array)).toEqual(values.map((v) => Math.fround(v)));
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, "d.bin"), later, later);
+    const error = await readBack(location, urls, "temp").catch((e: unknown) => e);
+    expect(String((error as Error)?.message ?? error)).toMatch(/checksum of the object owning the virtual chunk has changed/);
   });
 
   it("builds one container per directory / bucket / origin and authorises them", () => {
