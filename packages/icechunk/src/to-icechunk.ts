@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  encodeVlenUtf8,
   type ArrayMetadata,
   ConcatError,
   InvalidArgumentError,
@@ -75,16 +76,7 @@ export function encodeLoaded(array: LoadedArray, attributes: Record<string, unkn
   let codecs: ArrayMetadata["codecs"] = [{ name: "bytes", configuration: { endian: "little" } }];
   let fillValue: unknown = array.fillValue ?? 0;
   if (Array.isArray(values) && (values.length === 0 || typeof values[0] === "string")) {
-    const encoded = (values as string[]).map((s) => encoder.encode(String(s)));
-    bytes = new Uint8Array(4 + encoded.reduce((n, e) => n + 4 + e.length, 0));
-    const view = new DataView(bytes.buffer);
-    view.setUint32(0, encoded.length, true);
-    let pos = 4;
-    for (const e of encoded) {
-      view.setUint32(pos, e.length, true);
-      bytes.set(e, pos + 4);
-      pos += 4 + e.length;
-    }
+    bytes = encodeVlenUtf8((values as string[]).map(String));
     dataType = "string";
     codecs = [{ name: "vlen-utf8" }];
     fillValue = "";
