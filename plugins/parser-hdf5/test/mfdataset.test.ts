@@ -234,6 +234,30 @@ describe.skipIf(!CAN_GENERATE)("openVirtualMfdataset with @vz/parser-hdf5 (needs
       expect(Array.from(await readValues(air(vds)))).toEqual(Array.from(expected));
     }
   });
+
+  it.skipIf(!HAS_AIR)("the recombined air.nc, written as kerchunk JSON, opens in Python xarray identical to the original file", async () => {
+    const { writeKerchunk } = await import("@vz/core/node");
+    for (const combine of ["nested", "byCoords"] as const) {
+      const pieces = [0, 1, 2, 3].map((k) => url(`air-${k}.nc`));
+      const vds = await openVirtualMfdataset(combine === "nested" ? pieces : [...pieces].reverse(), {
+        ...common,
+        ...(combine === "nested" ? { combine, concatDim: "time" } : {}),
+      });
+      const refs = path.join(directory, `air-${combine}.json`);
+      await writeKerchunk(vds, refs);
+      const script = `import xarray as xr, numpy as np, sys
+ds = xr.open_dataset("reference://", engine="zarr", backend_kwargs={"consolidated": False, "storage_options": {"fo": sys.argv[1]}})
+orig = xr.open_dataset(sys.argv[2])
+assert ds.air.dims == orig.air.dims, (ds.air.dims, orig.air.dims)
+np.testing.assert_array_equal(ds.time.values, orig.time.values)
+np.testing.assert_array_equal(ds.air.values, orig.air.values)
+raw = xr.open_dataset("reference://", engine="zarr", decode_cf=False, backend_kwargs={"consolidated": False, "storage_options": {"fo": sys.argv[1]}})
+np.testing.assert_array_equal(raw.air.values, xr.open_dataset(sys.argv[2], decode_cf=False).air.values)
+print("ok", ds.air.shape)`;
+      const out = execFileSync(PYTHON, ["-c", script, refs, SHARED_AIR], { encoding: "utf8", env: { ...process.env, PYTHONUTF8: "1" } });
+      expect(out.trim()).toBe(`ok (${oracle.air_nc!.shape.join(", ")})`);
+    }
+  });
 });
 
 describe.skipIf(CAN_GENERATE)("openVirtualMfdataset with @vz/parser-hdf5", () => {
