@@ -81,6 +81,16 @@ describe("vz", () => {
     expect(JSON.parse(back.out).values).toEqual(JSON.parse(direct.out).values);
   });
 
+  it("writes kerchunk Parquet references that read back with the same values", async () => {
+    const output = join(work, "sample.parq");
+    expect((await vz("virtualize", sample, "--format", "parquet", "-o", output)).code).toBe(0);
+    expect(existsSync(join(output, ".zmetadata"))).toBe(true);
+    const back = await vz("read", output, "--var", "precip", "--json");
+    expect(back.code).toBe(0);
+    const direct = await vz("read", sample, "--var", "precip", "--json");
+    expect(JSON.parse(back.out).values).toEqual(JSON.parse(direct.out).values);
+  });
+
   it("fails with a typed error naming the file, and leaves no output behind", async () => {
     const broken = join(work, "broken.nc");
     writeFileSync(broken, readFileSync(sample).subarray(0, 3000));

@@ -32,11 +32,14 @@ export async function readCommand(
 ): Promise<number> {
   if (!options.variable) throw new InvalidArgumentError("vz read: --var is required");
   const localPath = resolve(context.cwd, input.replace(/^file:\/\//, ""));
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(input.replace(/^file:\/\//, "")) && existsSync(localPath) && statSync(localPath).isDirectory()) {
+  const isDirectory = !/^[a-z][a-z0-9+.-]*:\/\//i.test(input.replace(/^file:\/\//, "")) && existsSync(localPath) && statSync(localPath).isDirectory();
+  // A directory is an Icechunk repository unless it is kerchunk Parquet references (.zmetadata) or a parser is named.
+  if (isDirectory && !options.parser && !existsSync(resolve(localPath, ".zmetadata"))) {
     return readIcechunk(context, localPath, options);
   }
   const url = inputUrl(context, input);
-  const choice = parserChoice(context, url, input, options.parser);
+  const parserName = options.parser ?? (isDirectory ? "kerchunk" : undefined);
+  const choice = parserChoice(context, url, input, parserName);
   const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
   const path = options.variable.replace(/^\/+/, "");
   const node = store.group.resolve(path);
