@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { isVzError, MemoryReader } from "@vz/core";
+import { createRandom } from "@vz/core/testing/tools";
 import { describe, expect, it } from "vitest";
 import { iterateBTree2 } from "../src/btree2.js";
 import { readChunkIndex } from "../src/chunk-index.js";
@@ -18,17 +19,8 @@ import { chunkIndexInfoAt, FIXTURES_UNAVAILABLE, fixtureCases, fixtureDirectory,
 
 const skipReason = FIXTURES_UNAVAILABLE ? ` (skipped: ${FIXTURES_UNAVAILABLE})` : "";
 
-/** Deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), shared with the fuzzer. */
+const random = createRandom;
 
 async function openBytes(bytes: Uint8Array): Promise<HdfFile> {
   const url = "memory://fuzzed.h5";

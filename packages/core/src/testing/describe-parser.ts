@@ -21,6 +21,7 @@ import { MemoryReader } from "../readers/memory-reader.js";
 import type { ObjectReader } from "../readers/object-reader.js";
 import type { ParserPlugin } from "../registry/parser.js";
 import { SNIFF_BYTES } from "../registry/parser-registry.js";
+import { patternBytes } from "./describe-object-reader.js";
 import type { ManifestStore } from "../store/manifest-store.js";
 
 /** What a case expects of the parsed store (all optional). */
@@ -299,20 +300,6 @@ function defaultTruncatedLengths(size: number): number[] {
   return [...lengths].filter((n) => n >= 0 && n < size).sort((a, b) => a - b);
 }
 
-/** Deterministic pseudo-random bytes (xorshift32). */
-function randomBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let state = seed >>> 0 || 0x2545f491;
-  for (let index = 0; index < size; index++) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    out[index] = state & 0xff;
-  }
-  return out;
-}
 
 async function loadPackageJson(source: string | URL | Record<string, unknown>): Promise<Record<string, unknown>> {
   if (typeof source === "object" && !(source instanceof URL)) return source;
@@ -359,7 +346,7 @@ export function describeParser<O>(options: DescribeParserOptions<O>): void {
 
     it.skipIf(!plugin.sniff)(`sniff rejects random bytes${plugin.sniff ? "" : " (skipped: the plugin has no sniff)"}`, () => {
       for (const seed of [1, 2, 3, 4, 5]) {
-        expect(plugin.sniff!(randomBytes(SNIFF_BYTES, seed)), `random bytes (seed ${seed})`).toBe(false);
+        expect(plugin.sniff!(patternBytes(SNIFF_BYTES, seed)), `random bytes (seed ${seed})`).toBe(false);
       }
       expect(plugin.sniff!(new Uint8Array(0)), "empty input").toBe(false);
     });
