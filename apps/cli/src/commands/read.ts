@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, ManifestArray, openManifestStore } from "@vz/core";
+import { InvalidArgumentError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
 
@@ -78,8 +78,7 @@ async function printArray(
   ndim: number,
   options: { slice?: string; json?: boolean },
 ): Promise<number> {
-  const core = (await import("@vz/core")) as Record<string, unknown>;
-  (core.registerCodecs as (() => void) | undefined)?.();
+  registerCodecs(); // an Icechunk store is not a ManifestStore, which would register them itself
   const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
   const result = await zarr.get(array, parseSlice(options.slice, ndim));
   const data = result as unknown as { data: ArrayLike<unknown>; shape: number[] } | number | bigint | string | boolean;

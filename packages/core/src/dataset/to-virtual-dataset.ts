@@ -38,7 +38,6 @@ function coordinateNames(attrs: Record<string, unknown>): string[] {
 
 /** Reads every value of array `path` of the store through zarrita. */
 export async function loadArray(store: ManifestStore, path: string, array: ManifestArray, url?: string): Promise<LoadedArray> {
-  // INTEGRATION: registerCodecs() from ../codecs once it exists
   try {
     const location = zarr.root(store as unknown as zarr.Readable).resolve(path);
     const opened = await zarr.open.v3(location, { kind: "array" });
