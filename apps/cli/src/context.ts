@@ -5,8 +5,8 @@
  */
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ObjectReader, type ParserRegistry, type PluginLoadError, ReaderRegistry } from "@vz/core";
-import { createDiscoveredParserRegistry, FileReader, toUrl } from "@vz/core/node";
+import type { ObjectReader, ParserRegistry, PluginLoadError } from "@vz/core";
+import { createDefaultReaders, createDiscoveredParserRegistry, toUrl } from "@vz/core/node";
 import { loadConfig, parserRuleFor, type VzConfig } from "./config.js";
 
 /** Shared state of one CLI run. */
@@ -29,12 +29,9 @@ export function cliPackageDir(): string {
   return dirname(dirname(fileURLToPath(import.meta.url)));
 }
 
-/** Builds the readers: file://, and (where available) http(s):// and s3:// configured from the environment. */
+/** Builds the readers: file://, http(s):// and s3:// (S3 settings from the config, credentials from the environment). */
 export async function createReaders(config: VzConfig): Promise<ObjectReader> {
-  const node = (await import("@vz/core/node")) as Record<string, unknown>;
-  const factory = node.createDefaultReaders as ((options: unknown) => ObjectReader) | undefined;
-  if (factory) return factory({ ...(config.readers ?? {}) });
-  return new ReaderRegistry({ "file://": new FileReader() });
+  return createDefaultReaders({ ...(config.readers ?? {}) });
 }
 
 /** Creates the context for a run. */

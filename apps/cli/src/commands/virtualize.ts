@@ -7,7 +7,7 @@ import {
   toVirtualDataset,
   type VirtualDataset,
 } from "@vz/core";
-import * as coreNode from "@vz/core/node";
+import { writeKerchunk } from "@vz/core/node";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
 import { formatBytes } from "../format.js";
 
@@ -88,13 +88,10 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     return 0;
   }
   const output = resolve(context.cwd, options.output);
-  const write = (coreNode as Record<string, unknown>).writeKerchunk as
-    | ((vds: VirtualDataset, path: string, options: { format: string }) => Promise<{ bytes?: number } | void>)
-    | undefined;
-  if (!write) throw new InvalidArgumentError("vz virtualize: this @vz/core has no kerchunk writer");
-  const result = await write(vds, output, { format });
+  const result: unknown = await writeKerchunk(vds, output, { format });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
-  const size = result && typeof result === "object" && typeof result.bytes === "number" ? `, ${formatBytes(result.bytes)}` : "";
+  const bytes = (result as { bytes?: unknown } | undefined)?.bytes;
+  const size = typeof bytes === "number" ? `, ${formatBytes(bytes)}` : "";
   context.err(
     `wrote ${output} (${format}${size}): ${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
   );
