@@ -62,6 +62,7 @@ export async function run(
         slice: { type: "string" },
         json: { type: "boolean" },
         "skip-unsupported": { type: "boolean" },
+        allow: { type: "string", multiple: true },
         config: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
@@ -88,6 +89,7 @@ export async function run(
       out,
       err,
     });
+    if (values.allow?.length) context.allowedPrefixes = [...(context.allowedPrefixes ?? []), ...values.allow];
     switch (command) {
       case "virtualize": {
         if (values.format && !["json", "parquet", "icechunk"].includes(values.format)) {

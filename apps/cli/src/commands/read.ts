@@ -1,8 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
+import { InvalidArgumentError, isVzError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { importIcechunk } from "../icechunk.js";
 
 /** Parses "0:10,:,3" into zarrita selections (null = all, number = index, slice). */
 export function parseSlice(text: string | undefined, ndim: number): (number | null | ReturnType<typeof zarr.slice>)[] {
@@ -50,25 +51,33 @@ export async function readCommand(
   return printArray(context, store as unknown as zarr.Readable, path, node.ndim, options);
 }
 
-/** Reads a variable of an Icechunk repository (a local directory) through Icechunk's own store. */
+/**
+ * Reads a variable of an Icechunk repository (a local directory) through Icechunk's own store.
+ * Its virtual chunks are read only from the repository's folder tree and the allowed prefixes.
+ */
 async function readIcechunk(
   context: CliContext,
   location: string,
   options: { variable?: string; slice?: string; json?: boolean },
 ): Promise<number> {
-  const { openRepositoryFor } = await import("@vz/icechunk");
-  const repo = await openRepositoryFor({ location }, []);
-  const session = await repo.readonlySession({ branch: "main" });
+  const { openRepository } = await importIcechunk("vz read of an Icechunk repository");
+  const s3 = context.config.readers?.s3;
+  const { store } = await openRepository({
+    location,
+    cwd: context.cwd,
+    allowedPrefixes: context.allowedPrefixes ?? [],
+    ...(s3 ? { s3: { ...(s3.region ? { region: s3.region } : {}), ...(s3.endpoint ? { endpointUrl: s3.endpoint } : {}), ...(s3.forcePathStyle !== undefined ? { forcePathStyle: s3.forcePathStyle } : {}), ...(s3.anonymous !== undefined ? { anonymous: s3.anonymous } : {}) } } : {}),
+  });
   const path = options.variable!.replace(/^\/+/, "");
-  const store = session.store as unknown as zarr.Readable;
   let ndim: number;
   try {
-    const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
+    const array = await zarr.open.v3(zarr.root(store as zarr.Readable).resolve(path), { kind: "array" });
     ndim = array.shape.length;
   } catch (cause) {
-    throw new InvalidArgumentError(`vz read: no array "${path}" in the Icechunk repository ${location}`, { cause });
+    if (isVzError(cause)) throw cause;
+    throw new InvalidArgumentError(`vz read: no array "${path}" in the Icechunk repository ${location}`, { url: location, variable: path, cause });
   }
-  return printArray(context, store, path, ndim, options);
+  return printArray(context, store as zarr.Readable, path, ndim, options);
 }
 
 async function printArray(

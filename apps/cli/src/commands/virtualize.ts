@@ -9,6 +9,7 @@ import {
 } from "@vz/core";
 import { writeKerchunk } from "@vz/core/node";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { importIcechunk } from "../icechunk.js";
 import { formatBytes } from "../format.js";
 
 /** Options of `vz virtualize`. */
@@ -35,6 +36,9 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   if (!options.output) throw new InvalidArgumentError("vz virtualize: -o/--output is required");
   const format = options.format ?? "json";
   const started = performance.now();
+  // Icechunk is optional: fail before parsing anything when it is not installed.
+  const icechunk = format === "icechunk" ? await importIcechunk("vz virtualize --format icechunk") : undefined;
+  let singleStore: Awaited<ReturnType<typeof openManifestStore>>["store"] | undefined;
   const multi = inputs.length > 1 || /[*?[{]/.test(inputs[0]!) || options.concatDim !== undefined || options.combine !== undefined;
   let vds: VirtualDataset;
   if (multi) {
@@ -59,6 +63,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     const url = inputUrl(context, input);
     const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
     const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+    singleStore = store;
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
     }
@@ -70,10 +75,22 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     });
   }
   if (format === "icechunk") {
-    const { writeIcechunk } = await import("@vz/icechunk");
     const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.output) ? options.output : resolve(context.cwd, options.output);
     const s3 = context.config.readers?.s3;
-    const result = await writeIcechunk(vds, {
+    // One file without --group: write the whole tree (every group).
+    let data: VirtualDataset | Map<string, VirtualDataset> = vds;
+    if (singleStore && !options.group) {
+      const groups = [...singleStore.group.walkGroups()].filter(([path]) => path !== "");
+      if (groups.length > 0) {
+        const url = inputUrl(context, inputs[0]!);
+        const tree = new Map<string, VirtualDataset>([["", vds]]);
+        for (const [path] of groups) {
+          tree.set(path, await toVirtualDataset(singleStore, { url, group: path, ...(options.drop ? { dropVariables: options.drop } : {}) }));
+        }
+        data = tree;
+      }
+    }
+    const result = await icechunk!.writeIcechunk(data, {
       location,
       ...(options.branch ? { branch: options.branch } : {}),
       ...(options.message ? { message: options.message } : {}),
@@ -82,8 +99,9 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
       reader: context.reader,
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    const groupCount = data instanceof Map ? `${data.size} groups, ` : "";
     context.err(
-      `committed ${result.snapshotId} to ${location} (branch ${options.branch ?? "main"}): ${result.arrays} arrays, ${result.virtualRefs} virtual refs, ${result.realChunks} real chunks, in ${seconds} s\n`,
+      `committed ${result.snapshotId} to ${location} (branch ${options.branch ?? "main"}): ${groupCount}${result.arrays} arrays, ${result.virtualRefs} virtual refs, ${result.realChunks} real chunks, in ${seconds} s\n`,
     );
     return 0;
   }
