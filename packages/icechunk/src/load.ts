@@ -42,6 +42,7 @@ export interface IcechunkSession {
   commit(message: string): Promise<string>;
   readonly hasUncommittedChanges: boolean;
   discardChanges(): Promise<void>;
+  readonly snapshotId: string;
   /** Every source URL the session's virtual chunks point to. */
   allVirtualChunkLocations(): Promise<string[]>;
 }

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isVirtual, isVzError, NotFoundError, ReadError, UrlNotAllowedError, type VirtualDataset, WriteError } from "@vz/core";
+import { isVirtual, isVzError, type ObjectReader, NotFoundError, ReadError, UrlNotAllowedError, type VirtualDataset, WriteError } from "@vz/core";
 import { containerPrefixFor, credentialsFor, type S3ContainerOptions, virtualChunkContainersFor } from "./containers.js";
 import { type IcechunkModule, type IcechunkRepository, type IcechunkSession, loadIcechunk } from "./load.js";
 import { datasetGroups, toIcechunk, type ToIcechunkOptions, type ToIcechunkResult, type VirtualDatasetTree } from "./to-icechunk.js";
@@ -57,16 +57,31 @@ function referencedUrls(data: VirtualDataset | VirtualDatasetTree): Set<string> 
 const ICECHUNK_ENTRIES = new Set(["repo", "config.yaml", "refs", "snapshots", "manifests", "transactions", "chunks", "overwritten"]);
 
 /**
- * Icechunk refuses to create a repository in a non-empty prefix. A local folder that holds only
- * other things (e.g. the source files the repository will reference) is fine: nothing can clash.
- * A folder with Icechunk entries (a broken or foreign repository) keeps the check.
+ * Icechunk refuses to create a repository in a non-empty prefix. A folder or prefix that holds
+ * only other things (e.g. the source files the repository will reference) is fine: nothing can
+ * clash. One with Icechunk entries (a broken or foreign repository) keeps the check, and so does
+ * a remote prefix when there is no `reader` to list it with.
  */
-function cleanRootCheck(location: string): boolean {
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(location) && !location.startsWith("file://")) return true;
-  const path = location.startsWith("file://") ? fileURLToPath(location) : location;
-  if (!existsSync(path)) return true;
-  const entries = readdirSync(path);
-  return entries.length === 0 || entries.some((entry) => ICECHUNK_ENTRIES.has(entry));
+async function cleanRootCheck(location: string, reader?: ObjectReader): Promise<boolean> {
+  const remote = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(location) && !location.startsWith("file://");
+  if (!remote) {
+    const path = location.startsWith("file://") ? fileURLToPath(location) : location;
+    if (!existsSync(path)) return true;
+    const entries = readdirSync(path);
+    return entries.length === 0 || entries.some((entry) => ICECHUNK_ENTRIES.has(entry));
+  }
+  if (!reader) return true;
+  const prefix = location.endsWith("/") ? location : `${location}/`;
+  try {
+    let any = false;
+    for await (const object of reader.list(prefix)) {
+      any = true;
+      if (ICECHUNK_ENTRIES.has(object.url.slice(prefix.length).split("/")[0]!)) return true;
+    }
+    return !any;
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -76,7 +91,10 @@ function cleanRootCheck(location: string): boolean {
  * Node binding, Python icechunk — find them; readers still have to authorise them.
  * To read a repository, use {@link openRepository}, which applies the trust rule.
  */
-export async function openRepositoryFor(where: RepositoryLocation, urls: Iterable<string>): Promise<IcechunkRepository> {
+export async function openRepositoryFor(
+  where: RepositoryLocation & { reader?: ObjectReader },
+  urls: Iterable<string>,
+): Promise<IcechunkRepository> {
   const icechunk = await loadIcechunk(where.lib);
   const storage = await storageFor(icechunk, where);
   const { containers, authorize } = virtualChunkContainersFor(urls, where.s3 ? { s3: where.s3 } : {});
@@ -99,7 +117,7 @@ export async function openRepositoryFor(where: RepositoryLocation, urls: Iterabl
     await repo.saveConfig();
     return repo;
   }
-  const repo = await icechunk.Repository.create(storage, { virtualChunkContainers: containers }, null, authorize, cleanRootCheck(where.location));
+  const repo = await icechunk.Repository.create(storage, { virtualChunkContainers: containers }, null, authorize, await cleanRootCheck(where.location, where.reader));
   // Repository.create keeps the config in memory only; persist it with the repository.
   await repo.saveConfig();
   return repo;
@@ -122,8 +140,10 @@ export interface OpenRepositoryOptions extends RepositoryLocation {
 
 /** What {@link openRepository} opened. */
 export interface OpenedRepository {
-  repository: IcechunkRepository;
+  /** A read-only session pinned to the checked snapshot. */
   session: IcechunkSession;
+  /** The snapshot read (the branch or tag tip when the repository was opened). */
+  snapshotId: string;
   /** A zarrita-compatible read-only store over the session whose failures are typed VzErrors. */
   store: { get(key: string): Promise<Uint8Array | undefined>; getRange(key: string, range: { offset: number; length: number } | { suffixLength: number }): Promise<Uint8Array | undefined> };
   /** Every source URL the version's virtual chunks point to (all checked against the allowed places). */
@@ -151,11 +171,12 @@ function allowHint(prefix: string): string {
 }
 
 /**
- * For reading, with the trust rule: opens the existing repository at `location` and a read-only
- * session, lists every source URL its virtual chunks point to, and refuses (UrlNotAllowedError,
- * before any chunk is read) a URL outside the allowed places — the repository's own place and
- * `allowedPrefixes`. Only virtual chunk containers whose URL prefix lies under an allowed place are
- * authorised; reading a chunk through any other container is a UrlNotAllowedError too.
+ * For reading, with the trust rule: opens the existing repository at `location`, resolves the
+ * version to a snapshot, lists every source URL that snapshot's virtual chunks point to (manifests
+ * only, no chunk), and refuses (UrlNotAllowedError, before any chunk is read) a source outside the
+ * allowed places — the repository's own place and `allowedPrefixes`. Only then are the containers
+ * of those sources authorised, for a session pinned to that snapshot (so a later commit cannot
+ * slip in other sources). Chunk read failures are typed errors too.
  * @example
  * const { store } = await openRepository({ location: "/data/repo", allowedPrefixes: ["/data/netcdf"] });
  * const air = await zarr.get(await zarr.open.v3(zarr.root(store).resolve("air"), { kind: "array" }));
@@ -167,17 +188,19 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Op
   const version = options.snapshotId ? { snapshotId: options.snapshotId } : options.tag ? { tag: options.tag } : { branch: options.branch ?? "main" };
   const what = Object.entries(version).map(([k, v]) => `${k} ${v}`).join("");
   const fail = (cause: unknown): never => {
-    if ((cause as { code?: string }).code && isVzError(cause)) throw cause;
-    throw new ReadError(`cannot open the Icechunk repository at ${location} (${what}): ${(cause as Error).message}`, { url: location, cause });
+    if (isVzError(cause)) throw cause;
+    throw new ReadError(`cannot open the Icechunk repository at ${location} (${what}): ${String((cause as Error)?.message ?? cause).split("\n")[0]}`, { url: location, cause });
   };
   const storage = await storageFor(icechunk, { ...options, location }).catch(fail);
   if (!(await icechunk.Repository.exists(storage).catch(fail))) {
     throw new NotFoundError(`no Icechunk repository at ${location}`, { url: location });
   }
-  // 1. Where do this version's chunks live? (Listing them reads manifests only, no chunk.)
+  // 1. Which snapshot, and where do its chunks live?
   const unauthorised = await icechunk.Repository.open(storage, null, null).catch(fail);
-  const locations = await (await unauthorised.readonlySession(version).catch(fail)).allVirtualChunkLocations().catch(fail);
-  // 2. Every one must lie under an allowed place.
+  const listing = await unauthorised.readonlySession(version).catch(fail);
+  const snapshotId = listing.snapshotId;
+  const locations = await listing.allVirtualChunkLocations().catch(fail);
+  // 2. Every source must lie under an allowed place.
   const allowed = [repositoryPlace(location, cwd), ...(options.allowedPrefixes ?? []).map((entry) => normalizeAllowedPrefix(entry, cwd))];
   const outside = locations.filter((url) => !allowedPlaceFor(url, allowed));
   if (outside.length > 0) {
@@ -189,19 +212,18 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Op
       { url: prefixes[0]! },
     );
   }
-  // 3. Authorise only container prefixes under an allowed place.
+  // 3. Authorise the containers of the checked sources (any prefix of them a container can have),
+  //    for a session pinned to the checked snapshot.
   const authorize: Record<string, unknown> = {};
-  for (const url of locations) {
-    for (const prefix of ancestorPrefixes(url)) if (allowedPlaceFor(prefix, allowed)) authorize[prefix] = credentialsFor(prefix, options.s3);
-  }
+  for (const url of locations) for (const prefix of ancestorPrefixes(url)) authorize[prefix] = credentialsFor(prefix, options.s3);
   const repository = await icechunk.Repository.open(storage, null, authorize).catch(fail);
-  const session = await repository.readonlySession(version).catch(fail);
+  const session = await repository.readonlySession({ snapshotId }).catch(fail);
   const mapChunkError = (key: string, cause: unknown): never => {
     const message = String((cause as Error)?.message ?? cause);
     const container = /resolves to the url prefix (\S+?),/.exec(message)?.[1];
     if (container) {
       throw new UrlNotAllowedError(
-        `Icechunk repository ${location}: "${key}" is a virtual chunk of the container ${container}, which is not under the allowed places (${allowed.join(", ")}); it was not read. ${allowHint(container)}`,
+        `Icechunk repository ${location}: "${key}" is a virtual chunk of the container ${container}, which vz did not authorise; it was not read`,
         { url: container, cause },
       );
     }
@@ -215,7 +237,7 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Op
     getRange: (key: string, range: { offset: number; length: number } | { suffixLength: number }) =>
       session.store.getRange(key.replace(/^\/+/, ""), range).then((v) => v ?? undefined, (cause: unknown) => mapChunkError(key, cause)),
   };
-  return { repository, session, store, locations, allowed };
+  return { session, snapshotId, store, locations, allowed };
 }
 
 /** Options of {@link writeIcechunk}. */

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isVzError, openVirtualDataset, registerCodecs, type VirtualDataset } from "@vz/core";
 import { FileReader } from "@vz/core/node";
+import { findMotoServer, startS3Server } from "@vz/core/testing/tools";
 import hdf5 from "@vz/parser-hdf5";
 import * as zarr from "zarrita";
 import { afterAll, describe, expect, it } from "vitest";
@@ -136,6 +137,35 @@ describe.skipIf(Boolean(skip))(`Icechunk round trip${skip ? ` (skipped: ${skip})
     expect(sha256((air.data as Int16Array).subarray(0, half))).toBe(oracle.sha256_le);
     expect(sha256((air.data as Int16Array).subarray(half))).toBe(oracle.sha256_le);
   });
+
+  it.skipIf(!findMotoServer())("an S3 repository (moto) trusts its bucket prefix: its own data reads with no allowance, local files are refused", async () => {
+    const server = await startS3Server({ buckets: ["vz-trust"] });
+    try {
+      const s3 = {
+        region: server.region,
+        endpointUrl: server.endpoint,
+        forcePathStyle: true,
+        allowHttp: true,
+        credentials: { accessKeyId: server.credentials.accessKeyId, secretAccessKey: server.credentials.secretAccessKey },
+      };
+      const source = await server.putObject("vz-trust", "repos/self/data/air.nc", readFileSync(airPath));
+      const inside = await openVirtualDataset(source, { parser: hdf5, reader: server.reader });
+      await writeIcechunk(inside, { location: "s3://vz-trust/repos/self", s3, reader: server.reader });
+      const { store, locations } = await openRepository({ location: "s3://vz-trust/repos/self", s3 });
+      expect(locations).toEqual(["s3://vz-trust/repos/self/data/air.nc"]);
+      expect(sha256((await readArray(store, "air")).data as Int16Array)).toBe(airOracle("air").sha256_le);
+
+      const local = await openVirtualDataset(pathToFileURL(airPath).href, { parser: hdf5, reader });
+      await writeIcechunk(local, { location: "s3://vz-trust/repos/local", s3, reader });
+      const error = await openRepository({ location: "s3://vz-trust/repos/local", s3 }).catch((e: unknown) => e);
+      expect(isVzError(error, "URL_NOT_ALLOWED")).toBe(true);
+      expect((error as Error).message).toContain("allowed places (s3://vz-trust/repos/local/)");
+      const { store: allowedStore } = await openRepository({ location: "s3://vz-trust/repos/local", s3, allowedPrefixes: [dirname(airPath)] });
+      expect(sha256((await readArray(allowedStore, "air")).data as Int16Array)).toBe(airOracle("air").sha256_le);
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
 
   describe.skipIf(!hasPython)("groups", () => {
     const nested = join(work, "nested", "nested.nc");
