@@ -199,7 +199,8 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Op
   const unauthorised = await icechunk.Repository.open(storage, null, null).catch(fail);
   const listing = await unauthorised.readonlySession(version).catch(fail);
   const snapshotId = listing.snapshotId;
-  const locations = await listing.allVirtualChunkLocations().catch(fail);
+  // (one entry per chunk: de-duplicate)
+  const locations = [...new Set(await listing.allVirtualChunkLocations().catch(fail))];
   // 2. Every source must lie under an allowed place.
   const allowed = [repositoryPlace(location, cwd), ...(options.allowedPrefixes ?? []).map((entry) => normalizeAllowedPrefix(entry, cwd))];
   const outside = locations.filter((url) => !allowedPlaceFor(url, allowed));
