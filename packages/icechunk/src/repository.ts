@@ -3,14 +3,11 @@
  * `s3://bucket/prefix`, virtual chunk containers for every URL the dataset references, one commit.
  * @module
  */
-import { existsSync, readdirSync } from "node:fs";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { isVirtual, isVzError, type ObjectReader, NotFoundError, ReadError, UrlNotAllowedError, type VirtualDataset, WriteError } from "@vz/core";
 import { containerPrefixFor, credentialsFor, type S3ContainerOptions, virtualChunkContainersFor } from "./containers.js";
 import { type IcechunkModule, type IcechunkRepository, type IcechunkSession, loadIcechunk } from "./load.js";
 import { datasetGroups, toIcechunk, type ToIcechunkOptions, type ToIcechunkResult, type VirtualDatasetTree } from "./to-icechunk.js";
-import { allowedPlaceFor, normalizeAllowedPrefix, repositoryPlace } from "./trust.js";
+import { allowedPlaceFor, defaultCwd, normalizeAllowedPrefix, repositoryPlace, resolveLocalPath } from "./trust.js";
 
 /** Where a repository lives. */
 export interface RepositoryLocation {
@@ -65,6 +62,8 @@ const ICECHUNK_ENTRIES = new Set(["repo", "config.yaml", "refs", "snapshots", "m
 async function cleanRootCheck(location: string, reader?: ObjectReader): Promise<boolean> {
   const remote = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(location) && !location.startsWith("file://");
   if (!remote) {
+    const { existsSync, readdirSync } = await import("node:fs");
+    const { fileURLToPath } = await import("node:url");
     const path = location.startsWith("file://") ? fileURLToPath(location) : location;
     if (!existsSync(path)) return true;
     const entries = readdirSync(path);
@@ -183,8 +182,8 @@ function allowHint(prefix: string): string {
  */
 export async function openRepository(options: OpenRepositoryOptions): Promise<OpenedRepository> {
   const icechunk = await loadIcechunk(options.lib);
-  const cwd = options.cwd ?? process.cwd();
-  const location = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(options.location) ? options.location : resolve(cwd, options.location);
+  const cwd = options.cwd ?? defaultCwd();
+  const location = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(options.location) ? options.location : resolveLocalPath(cwd, options.location);
   const version = options.snapshotId ? { snapshotId: options.snapshotId } : options.tag ? { tag: options.tag } : { branch: options.branch ?? "main" };
   const what = Object.entries(version).map(([k, v]) => `${k} ${v}`).join("");
   const fail = (cause: unknown): never => {

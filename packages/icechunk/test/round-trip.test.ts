@@ -15,7 +15,8 @@ import { FileReader } from "@vz/core/node";
 import { findMotoServer, startS3Server } from "@vz/core/testing/tools";
 import hdf5 from "@vz/parser-hdf5";
 import * as zarr from "zarrita";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { localPathToUrl, resolveLocalPath } from "../src/trust.js";
 import { loadIcechunk, normalizeAllowedPrefix, openRepository, repositoryPlace, writeIcechunk } from "../src/index.js";
 
 const dataDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../shared/data");
@@ -53,6 +54,20 @@ describe("trust places", () => {
     expect(normalizeAllowedPrefix("/data/netcdf")).toBe("file:///data/netcdf/");
     expect(normalizeAllowedPrefix("netcdf", "/data")).toBe("file:///data/netcdf/");
     expect(normalizeAllowedPrefix("s3://bucket/key-prefix")).toBe("s3://bucket/key-prefix");
+  });
+
+  it("without Node's builtins (in a browser) local paths resolve and encode exactly as Node's pathToFileURL", () => {
+    const ascii = Array.from({ length: 127 }, (_, i) => String.fromCharCode(i + 1)).filter((ch) => ch !== "/").join("");
+    const paths = ["/data/a b/ü#1%?.nc", "/x/y/../z/./w", "/tab\there/new\nline", "/back\\slash/[brackets]{braces}|^~", `/all/${ascii}`];
+    const withNode = paths.map((p) => localPathToUrl(resolveLocalPath("/", p)));
+    const spy = vi.spyOn(process as unknown as { getBuiltinModule: () => unknown }, "getBuiltinModule").mockReturnValue(undefined);
+    try {
+      expect(paths.map((p) => localPathToUrl(resolveLocalPath("/", p)))).toEqual(withNode);
+      expect(resolveLocalPath("/work/a", "../b/./c")).toBe("/work/b/c");
+    } finally {
+      spy.mockRestore();
+    }
+    expect(withNode).toEqual(paths.map((p) => pathToFileURL(resolve("/", p)).href));
   });
 });
 
