@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -84,6 +84,21 @@ describe.skipIf(Boolean(skip))(`vz with Icechunk, as a child process without LD_
     const read = vz("read", "air-repo", "--var", "nope", "--allow", dataDir);
     expect(read.code).toBe(1);
     expect(read.err).toContain('vz: error [INVALID_ARGUMENT]: vz read: no array "nope" in the Icechunk repository');
+  });
+
+  it("a folder that is no repository is a typed error, for writing and for reading", () => {
+    const broken = join(work, "broken");
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, "repo"), "not an icechunk file");
+    const written = vz("virtualize", airPath, "--format", "icechunk", "-o", broken);
+    expect(written.code).toBe(1);
+    expect(written.err).toMatch(new RegExp(`^vz: error \\[WRITE_FAILED\\]: writeIcechunk: cannot open or create the Icechunk repository at ${broken}: `));
+    expect(written.err).not.toMatch(/\n\s+at /);
+    const empty = join(work, "empty");
+    mkdirSync(empty, { recursive: true });
+    const read = vz("read", empty, "--var", "air");
+    expect(read.code).toBe(1);
+    expect(read.err).toBe(`vz: error [NOT_FOUND]: no Icechunk repository at ${empty}\n`);
   });
 
   it.skipIf(!hasH5py)("writes the whole group tree of a nested netCDF4 file; read --var g/sub/v equals h5py", () => {

@@ -253,7 +253,12 @@ export interface WriteIcechunkOptions extends ToIcechunkOptions, RepositoryLocat
  * @returns the snapshot id and counts.
  */
 export async function writeIcechunk(vds: VirtualDataset | VirtualDatasetTree, options: WriteIcechunkOptions): Promise<ToIcechunkResult & { snapshotId: string }> {
-  const repo = await openRepositoryFor(options, referencedUrls(vds));
+  const repo = await openRepositoryFor(options, referencedUrls(vds)).catch((cause: unknown) => {
+    if (isVzError(cause)) throw cause;
+    const message = String((cause as Error)?.message ?? cause).split("\n")[0]!;
+    const hint = /clean prefix/.test(message) ? " (the location holds Icechunk-like entries but is no repository: pick an empty folder or prefix)" : "";
+    throw new WriteError(`writeIcechunk: cannot open or create the Icechunk repository at ${options.location}: ${message}${hint}`, { cause });
+  });
   const session = await repo.writableSession(options.branch ?? "main");
   let result: ToIcechunkResult;
   try {
