@@ -79,7 +79,8 @@ export function glibcVersion(): string | undefined {
  */
 export function glibcCompatNeeded(): boolean {
   const glibc = glibcVersion();
-  if (!glibc) return false;
+  // linux-x64 is the binding's only Linux target; elsewhere there is nothing to fix.
+  if (!glibc || (globalThis as { process?: { arch?: string } }).process?.arch !== "x64") return false;
   const [major = 0, minor = 0] = glibc.split(".").map(Number);
   return major < 2 || (major === 2 && minor < 38);
 }
