@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -78,6 +78,21 @@ describe.skipIf(Boolean(skip))(`vz with Icechunk, as a child process without LD_
     const read = vz("read", repo, "--var", "air", "--json");
     expect(read.err).toBe("");
     expect(sha256Int16((JSON.parse(read.out) as { values: number[] }).values)).toBe(airOracle().sha256_le);
+  });
+
+  it("a source file replaced after virtualization is a typed read error, not a crash", () => {
+    const folder = join(work, "changing");
+    mkdirSync(folder, { recursive: true });
+    const copy = join(folder, "air.nc");
+    copyFileSync(airPath, copy);
+    expect(vz("virtualize", copy, "--format", "icechunk", "-o", "changing-repo").code).toBe(0);
+    expect(vz("read", "changing-repo", "--var", "air", "--slice", "0,0,0", "--allow", folder).code).toBe(0);
+    const later = new Date(Date.now() + 120_000);
+    utimesSync(copy, later, later);
+    const read = vz("read", "changing-repo", "--var", "air", "--slice", "0,0,0", "--allow", folder);
+    expect(read.code).toBe(1);
+    expect(read.err).toMatch(/^vz: error \[READ_FAILED\]: Icechunk repository .*changing-repo: cannot read "\/?air\/c\/0\/0\/0": .*checksum/);
+    expect(read.err).not.toMatch(/\n\s+at /);
   });
 
   it("a missing variable is a typed error naming the repository and the variable", () => {
