@@ -17,7 +17,7 @@ Usage:
   vz virtualize <file|url|glob>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json|parquet|icechunk]
                [--combine by-coords|nested] [--concat-dim DIM]
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
-  vz inspect <file|url> [--parser NAME] [--group G] [--json]
+  vz inspect <file|url> [--parser NAME] [--group G] [--json] [--skip-unsupported]
   vz read <file|url|icechunk repo> --var NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--json]
   vz parsers [--json]
 
@@ -131,6 +131,7 @@ export async function run(
           ...(values.parser ? { parser: values.parser } : {}),
           ...(values.group ? { group: values.group } : {}),
           ...(values.json ? { json: true } : {}),
+          ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
         });
       case "read":
         if (rest.length !== 1) throw new UsageError("vz read takes one file or URL");
@@ -154,6 +155,9 @@ export async function run(
     }
     if (isVzError(error)) {
       err(`vz: error [${error.code}]: ${error.message}\n`);
+      if (error.code === "UNSUPPORTED" && (command === "virtualize" || command === "inspect") && !values["skip-unsupported"]) {
+        err("vz: hint: --skip-unsupported leaves out (and lists) the variables that cannot be virtualized and keeps the rest\n");
+      }
       if (process.env.VZ_DEBUG && error.cause) err(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
       return 1;
     }

@@ -169,3 +169,23 @@ print(json.dumps(out))`);
     expect(existsSync(join(work, "none.json"))).toBe(false);
   });
 });
+
+const sharedArrays = resolve(here, "../../../../shared/data/hdf5/h5wasm_array.h5");
+describe.skipIf(!existsSync(sharedArrays))(`--skip-unsupported in vz inspect (h5wasm_array.h5${existsSync(sharedArrays) ? "" : ": ../shared/data absent, skipped"})`, () => {
+  it("fails naming the variable and suggesting --skip-unsupported; with it lists the rest and the skips", async () => {
+    const strict = await vz("inspect", sharedArrays);
+    expect(strict.code).toBe(1);
+    expect(strict.err).toMatch(/\[UNSUPPORTED\].*variable compound/);
+    expect(strict.err).toContain("hint: --skip-unsupported");
+    const skipped = await vz("inspect", sharedArrays, "--skip-unsupported", "--json");
+    expect(skipped.code, skipped.err).toBe(0);
+    const report = JSON.parse(skipped.out) as { arrays: { path: string }[]; diagnostics: { variable: string }[] };
+    expect(report.diagnostics.map((d) => d.variable).sort()).toEqual(["compound", "float_arr", "string_arr"]);
+    // h5py's view of the file: every dataset but the three skipped ones is listed.
+    const datasets = py(`import h5py, json
+names = []
+h5py.File(${JSON.stringify(sharedArrays)}, "r").visititems(lambda n, o: names.append("/" + n) if isinstance(o, h5py.Dataset) else None)
+print(json.dumps(sorted(names)))`) as string[];
+    expect(report.arrays.map((a) => a.path).sort()).toEqual(datasets.filter((n) => !["/compound", "/float_arr", "/string_arr"].includes(n)));
+  });
+});
