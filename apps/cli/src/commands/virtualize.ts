@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import {
+  expandGlob,
   InvalidArgumentError,
   type MfdatasetProgress,
   openManifestStore,
@@ -39,10 +40,12 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   // Icechunk is optional: fail before parsing anything when it is not installed.
   const icechunk = format === "icechunk" ? await importIcechunk("vz virtualize --format icechunk") : undefined;
   let singleStore: Awaited<ReturnType<typeof openManifestStore>>["store"] | undefined;
-  const multi = inputs.length > 1 || /[*?[{]/.test(inputs[0]!) || options.concatDim !== undefined || options.combine !== undefined;
+  const multi = inputs.length > 1 || inputs.some(isGlob) || options.concatDim !== undefined || options.combine !== undefined;
   let vds: VirtualDataset;
+  let fileCount = 1;
   if (multi) {
-    const urls = inputs.map((input) => inputUrl(context, input));
+    const urls = await expandInputs(context, inputs);
+    fileCount = urls.length;
     const choice = parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
@@ -111,9 +114,33 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;
   const size = typeof bytes === "number" ? `, ${formatBytes(bytes)}` : "";
   context.err(
-    `wrote ${output} (${format}${size}): ${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
+    `wrote ${output} (${format}${size}): ${fileCount === 1 ? "" : `${fileCount} files, `}${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
   );
   return 0;
+}
+
+const GLOB_CHARS = /[*?[{]/;
+
+function isGlob(input: string): boolean {
+  return GLOB_CHARS.test(input);
+}
+
+/**
+ * Expands every glob among `inputs` (local paths, `file://`, `s3://`: through the reader's `list`)
+ * into its sorted matches, keeping the inputs' order; a literal input stays as it is. A glob over
+ * HTTP cannot be listed: the reader's typed error says so.
+ */
+export async function expandInputs(context: CliContext, inputs: readonly string[]): Promise<string[]> {
+  const urls: string[] = [];
+  for (const input of inputs) {
+    if (!isGlob(input)) {
+      urls.push(inputUrl(context, input));
+      continue;
+    }
+    const pattern = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : resolve(context.cwd, input);
+    urls.push(...(await expandGlob(pattern, context.reader)));
+  }
+  return urls;
 }
 
 /** A one-line progress bar on stderr when it is a terminal; a final count otherwise. */
