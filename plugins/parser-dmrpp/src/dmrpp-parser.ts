@@ -64,7 +64,7 @@ export interface DmrppParserOptions {
   dataUrl?: string | ((href: string, dmrppUrl: string) => string);
   /** Group to start from (`"a/b"` or `"/a/b"`); default the root. A missing group is a NotFoundError. */
   group?: string;
-  /** Variables (names or paths relative to `group`) to leave out. */
+  /** Variables to leave out: paths relative to `group` (`"x"`, `"sub/x"`), or from the root (`"/g/x"`). */
   dropVariables?: readonly string[];
   /**
    * `"raise"` (default): a variable vz cannot express (structures, opaque, variable-length string
@@ -183,10 +183,13 @@ class DmrppParse {
     readonly signal: AbortSignal | undefined,
   ) {
     const groupPrefix = splitFqn(options.group ?? "").join("/");
+    // names / paths relative to the start group; "/a/b" is a path from the root
     this.drop = new Set(
       (options.dropVariables ?? []).flatMap((name) => {
         const parts = splitFqn(name).join("/");
-        return groupPrefix ? [parts, `${groupPrefix}/${parts}`] : [parts];
+        if (!name.startsWith("/")) return [parts];
+        if (!groupPrefix) return [parts];
+        return parts.startsWith(`${groupPrefix}/`) ? [parts.slice(groupPrefix.length + 1)] : [];
       }),
     );
   }
