@@ -589,6 +589,8 @@ class DmrppParse {
     const entries: { index: number; url: string; offset: number; length: number }[] = [];
     if (gridSize === 0) return { chunkShape, builder, entries };
     const seen = new Set<number>();
+    const datasetUrlId = builder.urlId(this.datasetUrl);
+    const rank = shape.length;
     for (const chunk of chunkElements) {
       const offsetText = chunk.attributes.offset;
       const lengthText = chunk.attributes.nBytes;
@@ -607,13 +609,12 @@ class DmrppParse {
       const positionText = chunk.attributes.chunkPositionInArray;
       let index = 0;
       if (positionText !== undefined) {
-        const match = /^\s*\[([^\]]*)\]\s*$/.exec(positionText);
-        const parts = match ? match[1]!.split(",").map((p) => p.trim()).filter((p) => p !== "") : [];
-        if (!match || parts.length !== shape.length || parts.some((p) => !/^\d+$/.test(p))) {
+        const parts = parsePosition(positionText);
+        if (!parts || parts.length !== rank) {
           throw this.parseError(`chunkPositionInArray ${JSON.stringify(positionText)} does not fit shape [${shape.join(", ")}]`, variable);
         }
-        for (let d = 0; d < shape.length; d++) {
-          const position = Number(parts[d]);
+        for (let d = 0; d < rank; d++) {
+          const position = parts[d]!;
           if (position % chunkShape[d]! !== 0 || position >= Math.max(shape[d]!, 1)) {
             throw this.parseError(`chunkPositionInArray ${positionText} is not the start of a chunk of [${chunkShape.join(", ")}] inside [${shape.join(", ")}]`, variable);
           }
@@ -623,7 +624,7 @@ class DmrppParse {
       if (seen.has(index)) throw this.parseError(`two dmrpp:chunk elements for chunk ${positionText ?? "[0,...]"}`, variable);
       seen.add(index);
       const url = chunk.attributes.href !== undefined ? this.dataUrlFor(chunk.attributes.href, false) : this.datasetUrl;
-      builder.set(index, url, offset, length);
+      builder.setById(index, url === this.datasetUrl ? datasetUrlId : builder.urlId(url), offset, length);
       entries.push({ index, url, offset, length });
     }
     return { chunkShape, builder, entries };
@@ -782,6 +783,22 @@ class DmrppParse {
       throw error;
     }
   }
+}
+
+/** `[a,b,c]` (spaces allowed) as non-negative integers; undefined when malformed. */
+function parsePosition(text: string): number[] | undefined {
+  const open = text.indexOf("[");
+  const close = text.lastIndexOf("]");
+  if (open < 0 || close < open || text.slice(0, open).trim() !== "" || text.slice(close + 1).trim() !== "") return undefined;
+  const body = text.slice(open + 1, close);
+  if (body.trim() === "") return [];
+  const out: number[] = [];
+  for (const piece of body.split(",")) {
+    const t = piece.trim();
+    if (t === "" || !/^\d+$/.test(t)) return undefined;
+    out.push(Number(t));
+  }
+  return out;
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });

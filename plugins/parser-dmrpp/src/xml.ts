@@ -30,8 +30,15 @@ export class XmlError extends Error {
 /** Deepest element nesting accepted (DMR++ documents nest a few levels per group). */
 export const MAX_XML_DEPTH = 512;
 
-const NAME_START = /[A-Za-z_:\u00C0-\uFFFF]/;
-const NAME_CHAR = /[A-Za-z0-9_:.\-\u00B7\u00C0-\uFFFF]/;
+/** XML name start characters (ASCII letters, `_`, `:`, and everything from U+00C0). */
+function isNameStart(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || c >= 0xc0;
+}
+
+/** XML name characters: start characters, digits, `.`, `-`, U+00B7. */
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0xb7;
+}
 
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
@@ -91,9 +98,9 @@ export function parseXml(text: string): { root: XmlElement; prolog: string } {
 
   const readName = (): string => {
     const start = pos;
-    if (pos >= length || !NAME_START.test(text[pos]!)) fail(`expected a name at position ${pos}`);
+    if (pos >= length || !isNameStart(text.charCodeAt(pos))) fail(`expected a name at position ${pos}`);
     pos++;
-    while (pos < length && NAME_CHAR.test(text[pos]!)) pos++;
+    while (pos < length && isNameChar(text.charCodeAt(pos))) pos++;
     return text.slice(start, pos);
   };
   const skipSpace = () => {
