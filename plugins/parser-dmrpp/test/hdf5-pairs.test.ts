@@ -1,7 +1,7 @@
 /**
  * Every HDF5 / netCDF-4 pair of ../shared/data/dmrpp (DMR++ files of OPeNDAP's bes tests with
  * the files they describe): the DMR++ parser's store must equal @vz/parser-hdf5's store of the
- * data file — arrays, shapes, data types, chunk shapes, fill values, codecs, every chunk's URL,
+ * data file — arrays, shapes, data types, chunk shapes, fill values, codecs, dimension names, every chunk's URL,
  * offset and length, inlined bytes — and the values read through ManifestStore + zarrita from
  * both must agree (whole arrays up to 4 MiB, else the first chunk). Pairs that cannot match are
  * listed in KNOWN with the exact differences and why; a change in either parser that alters
@@ -101,22 +101,25 @@ const KNOWN: Record<
     ],
   },
   "dmrpp_module_dmrpp_grid_1_2d.h5": {
-    reason: "the DMR++ describes the HDF5 handler's HDF-EOS5 CF view: spaces and dots in names become underscores (compared under the HDF5 names), XDim/YDim are coordinates the handler computed (dmrpp:missingdata)",
+    reason: "the DMR++ describes the HDF5 handler's HDF-EOS5 CF view: spaces and dots in names become underscores (compared under the HDF5 names), XDim/YDim are coordinates the handler computed (dmrpp:missingdata) and name the dimensions",
     aliases: {"HDFEOS/GRIDS/GeoGrid/Data_Fields/temperature": "HDFEOS/GRIDS/GeoGrid/Data Fields/temperature", "HDFEOS_INFORMATION/StructMetadata_0": "HDFEOS INFORMATION/StructMetadata.0"},
     differences: [
+      "HDFEOS/GRIDS/GeoGrid/Data Fields/temperature: dimension names [\"YDim\",\"XDim\"] vs [\"phony_dim_0\",\"phony_dim_1\"]",
       "HDFEOS/GRIDS/GeoGrid/XDim: only in the DMR++",
       "HDFEOS/GRIDS/GeoGrid/YDim: only in the DMR++",
     ],
   },
   "fileout_netcdf_grid_2_2d_sin.h5": {
-    reason: "the DMR++ describes the HDF5 handler's HDF-EOS5 CF view: renamed paths (compared under the HDF5 names), XDim/YDim/Latitude/Longitude/eos5_cf_projection computed by the handler (dmrpp:missingdata)",
+    reason: "the DMR++ describes the HDF5 handler's HDF-EOS5 CF view: renamed paths (compared under the HDF5 names), XDim/YDim/Latitude/Longitude/eos5_cf_projection computed by the handler (dmrpp:missingdata), XDim/YDim naming the dimensions",
     aliases: {"HDFEOS/GRIDS/SinGrid1/Data_Fields/Temperature": "HDFEOS/GRIDS/SinGrid1/Data Fields/Temperature", "HDFEOS/GRIDS/SinGrid2/Data_Fields/Temperature": "HDFEOS/GRIDS/SinGrid2/Data Fields/Temperature", "HDFEOS_INFORMATION/StructMetadata_0": "HDFEOS INFORMATION/StructMetadata.0"},
     differences: [
+      "HDFEOS/GRIDS/SinGrid1/Data Fields/Temperature: dimension names [\"YDim\",\"XDim\"] vs [\"phony_dim_0\",\"phony_dim_1\"]",
       "HDFEOS/GRIDS/SinGrid1/Latitude: only in the DMR++",
       "HDFEOS/GRIDS/SinGrid1/Longitude: only in the DMR++",
       "HDFEOS/GRIDS/SinGrid1/XDim: only in the DMR++",
       "HDFEOS/GRIDS/SinGrid1/YDim: only in the DMR++",
       "HDFEOS/GRIDS/SinGrid1/eos5_cf_projection: only in the DMR++",
+      "HDFEOS/GRIDS/SinGrid2/Data Fields/Temperature: dimension names [\"YDim\",\"XDim\"] vs [\"phony_dim_2\",\"phony_dim_3\"]",
       "HDFEOS/GRIDS/SinGrid2/Latitude: only in the DMR++",
       "HDFEOS/GRIDS/SinGrid2/Longitude: only in the DMR++",
       "HDFEOS/GRIDS/SinGrid2/XDim: only in the DMR++",
@@ -134,13 +137,15 @@ const KNOWN: Record<
     ],
   },
   "dmrpp_module_dmrpp_ntypes.h5": {
-    reason: "an old hand-edited DMR++: no byteOrder (atomic_type_1 is big-endian; read with the option defaultByteOrder: \"BE\" it matches), atomic_type_2..5 listed without storage, str_type/vlstr_type without values, enum_type and the compound/reference/array/bitfield/opaque/vlen datasets (which the HDF5 parser refuses) left out",
+    reason: "an old hand-edited DMR++: no byteOrder (atomic_type_1 is big-endian; read with the option defaultByteOrder: \"BE\" it matches), atomic_type_2..5 listed without storage, str_type/vlstr_type without values, enum_type and the compound/reference/array/bitfield/opaque/vlen datasets (which the HDF5 parser refuses) left out, so phony dimensions are numbered in another order",
     options: {"defaultByteOrder": "BE"},
     differences: [
       "Dataset1: refused by the HDF5 parser only",
+      "Dataset2: dimension names [\"phony_dim_2\",\"phony_dim_3\"] vs [\"phony_dim_1\",\"phony_dim_2\"]",
       "Dataset3: refused by the HDF5 parser only",
       "array_type: refused by the HDF5 parser only",
       "array_type_2: refused by the HDF5 parser only",
+      "atomic_type_1: dimension names [\"phony_dim_0\",\"phony_dim_1\"] vs [\"phony_dim_3\",\"phony_dim_4\"]",
       "atomic_type_2: refused by the DMR++ parser only",
       "atomic_type_3: refused by the DMR++ parser only",
       "atomic_type_4: refused by the DMR++ parser only",
@@ -181,9 +186,12 @@ const KNOWN: Record<
     ],
   },
   "fileout_netcdf_t_cf_1dllzs.h5": {
-    reason: "the DMR++ was made with H5.EnableCF=true: FakeDim2 is a coordinate the handler made up (dmrpp:missingdata)",
+    reason: "the DMR++ was made with H5.EnableCF=true: FakeDim2 is a coordinate the handler made up (dmrpp:missingdata), and lat/lon/FakeDim2 name the dimensions the HDF5 file leaves anonymous",
     differences: [
       "FakeDim2: only in the DMR++",
+      "lat: dimension names [\"lat\"] vs [\"phony_dim_0\"]",
+      "lon: dimension names [\"lon\"] vs [\"phony_dim_1\"]",
+      "temp: dimension names [\"FakeDim2\",\"lat\",\"lon\"] vs [\"phony_dim_2\",\"phony_dim_0\",\"phony_dim_1\"]",
     ],
   },
   "fileout_netcdf_test_array_dim2.h5": {

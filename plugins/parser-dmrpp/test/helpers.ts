@@ -71,7 +71,7 @@ export interface PairComparison {
 /**
  * Compares a DMR++ store with the HDF5 parser's store of the same file: array set (netCDF-4's
  * `_nc4_non_coord_` names mapped to the netCDF name), shape, data type, chunk shape, fill value,
- * codecs, every chunk (kind, URL, offset, length, inlined bytes), and the values read through
+ * codecs, dimension names, every chunk (kind, URL, offset, length, inlined bytes), and the values read through
  * zarrita (up to `maxReadBytes` per array: the first chunk of larger arrays).
  */
 export async function compareStores(
@@ -112,6 +112,8 @@ export async function compareStores(
     if (!sameValue(a.fill_value, b.fill_value) && json(a.fill_value) !== json(b.fill_value)) differences.push(`${path}: fill value ${json(a.fill_value)} vs ${json(b.fill_value)}`);
     if (json(a.codecs) !== json(b.codecs)) differences.push(`${path}: codecs ${json(a.codecs)} vs ${json(b.codecs)}`);
     const afterMetadata = differences.length;
+    // dimension names do not change the chunks or values; compared and reported separately
+    if (json(a.dimension_names) !== json(b.dimension_names)) differences.push(`${path}: dimension names ${json(a.dimension_names)} vs ${json(b.dimension_names)}`);
     const m = ourArray.manifest;
     const n = theirArray.manifest;
     for (let i = 0; i < m.gridSize; i++) {
