@@ -465,7 +465,13 @@ class DmrppParse {
       let text = fillText;
       const named = enumeration?.consts.find((c) => c.name === fillText.trim());
       if (named) text = named.value;
-      const value = jsonFill(this.number(text, base.dataType, path, "fillValue"));
+      let parsed = this.number(text, base.dataType, path, "fillValue");
+      // build_dmrpp prints fill values with 6 significant digits; for float64 the rounded netCDF
+      // default (9.96921e+36) stands for NC_FILL_DOUBLE itself
+      if (base.dataType === "float64" && parsed !== NC_FILL_DOUBLE && parsed === Number(NC_FILL_DOUBLE.toPrecision(significantDigits(text)))) {
+        parsed = NC_FILL_DOUBLE;
+      }
+      const value = jsonFill(parsed);
       fillValue = bool ? value !== 0 : value;
     }
 
@@ -783,6 +789,15 @@ class DmrppParse {
       throw error;
     }
   }
+}
+
+/** netCDF's default fill value of doubles (NC_FILL_DOUBLE). */
+export const NC_FILL_DOUBLE = 9.969209968386869e36;
+
+/** Significant digits of a decimal number as written (`9.96921e+36` → 6). */
+function significantDigits(text: string): number {
+  const mantissa = text.trim().replace(/^[+-]/, "").split(/[eE]/)[0]!.replace(".", "").replace(/^0+/, "");
+  return Math.min(17, Math.max(1, mantissa.length));
 }
 
 /** `[a,b,c]` (spaces allowed) as non-negative integers; undefined when malformed. */

@@ -22,6 +22,7 @@ export {
   DATA_ACCESS_URL_PLACEHOLDER,
   DEFAULT_DEFLATE_LEVEL,
   DMRPP_NAMESPACE,
+  NC_FILL_DOUBLE,
   parseDmrpp,
   resolveHref,
   sniffDmrpp,

@@ -8,7 +8,7 @@ import { isVzError, type ManifestArray, MemoryReader, type VzErrorCode } from "@
 import { FileReader, toUrl } from "@vz/core/node";
 import { readArrayThroughZarrita } from "@vz/core/testing";
 import { describe, expect, it } from "vitest";
-import { createDmrppParser, DATA_ACCESS_URL_PLACEHOLDER, resolveHref, sniffDmrpp, type DmrppParserOptions } from "../src/index.js";
+import { createDmrppParser, DATA_ACCESS_URL_PLACEHOLDER, NC_FILL_DOUBLE, resolveHref, sniffDmrpp, type DmrppParserOptions } from "../src/index.js";
 import { DMRPP_DATA, HAVE_DMRPP_DATA, NO_DATA_REASON } from "./helpers.js";
 import { makeSyntheticPair } from "./synthetic.js";
 
@@ -119,6 +119,18 @@ describe("options", () => {
     [1, 2, 3, 4].forEach((v, i) => new DataView(data.buffer).setInt32(i * 4, v, false));
     const store = await createDmrppParser({ defaultByteOrder: "BE" })("memory://t/d/file.h5.dmrpp", memory(text, { "memory://t/d/file.h5": data }));
     expect(Array.from((await readArrayThroughZarrita(store, "v")).values as Int32Array)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a float64 fill printed as 9.96921e+36 is netCDF's NC_FILL_DOUBLE; other fills keep their value", async () => {
+    const fill = async (type: string, text: string) => {
+      const store = await createDmrppParser()("memory://t/d/file.h5.dmrpp", memory(doc(`<${type} name="v"><Dim size="2"/><dmrpp:chunks fillValue="${text}" byteOrder="LE"/></${type}>`)));
+      return (store.group.resolve("v") as ManifestArray).metadata.fill_value;
+    };
+    expect(await fill("Float64", "9.96921e+36")).toBe(NC_FILL_DOUBLE);
+    expect(await fill("Float64", "9.96921e+35")).toBe(9.96921e35);
+    expect(await fill("Float32", "9.96921e+36")).toBe(Math.fround(NC_FILL_DOUBLE));
+    expect(await fill("Float32", "nan")).toBe("NaN");
+    expect(await fill("Int64", "-9223372036854775806")).toBe(-9223372036854775806n);
   });
 
   it("an aborted signal stops the parse with AbortedError", async () => {
