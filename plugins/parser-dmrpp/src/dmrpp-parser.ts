@@ -646,6 +646,10 @@ class DmrppParse {
     const maxBytes = this.options.maxStringBytes ?? DEFAULT_MAX_STRING_BYTES;
     const fillText = chunks?.attributes.fillValue;
     const fill = fillText === undefined || fillText === "unsupported-string" ? "" : fillText;
+    if (count * 4 > maxBytes) {
+      // every string takes at least its 4-byte length in the inlined vlen-utf8 chunk
+      throw this.unsupported("large-string", path, `${count} strings are more than maxStringBytes (${maxBytes}) can hold`);
+    }
     let strings: string[];
     if (vlsa) {
       strings = [];

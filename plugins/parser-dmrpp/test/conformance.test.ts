@@ -2,10 +2,12 @@
  * The @vz/core conformance kit (describeParser) on an in-memory DMR++ pair (always) and on real
  * DMR++ files of ../shared/data/dmrpp (when present), the data file given with the dataUrl option.
  */
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { MemoryReader } from "@vz/core";
 import { toUrl } from "@vz/core/node";
-import { describeParser, type ParserCase } from "@vz/core/testing";
+import { describeParser, fuzzParser, type ParserCase } from "@vz/core/testing";
+import { describe, expect, it } from "vitest";
 import plugin from "../src/index.js";
 import { DMRPP_DATA, HAVE_DMRPP_DATA } from "./helpers.js";
 import { makeSyntheticPair } from "./synthetic.js";
@@ -60,4 +62,18 @@ describeParser({
         ]
       : []),
   ],
+});
+
+describe("mutation fuzzing", () => {
+  it("truncated, flipped, inflated and spliced DMR++ documents parse or fail with a typed VzError", async () => {
+    const files = [{ name: "synthetic.h5.dmrpp", bytes: new TextEncoder().encode(pair.dmrpp) }];
+    if (HAVE_DMRPP_DATA) {
+      for (const name of ["fileout_netcdf_nc4_group_atomic_comp.h5", "dmrpp_module_string_arrays_t_vl_string_1d.h5", "fileout_netcdf_grid_1_2d.hdf"]) {
+        files.push({ name: `${name}.dmrpp`, bytes: new Uint8Array(readFileSync(resolve(DMRPP_DATA, `${name}.dmrpp`))) });
+      }
+    }
+    const report = await fuzzParser({ plugin, files, cases: 600, seed: 7, timeoutMs: 5000, parserOptions: { onUnsupported: "skip" } });
+    expect(report.failures).toEqual([]);
+    expect(report.parsed + report.typedErrors).toBe(600);
+  });
 });

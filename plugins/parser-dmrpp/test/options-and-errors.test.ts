@@ -175,6 +175,8 @@ describe("bad input: typed errors naming file, variable and reason", () => {
     ["no storage at all", int32(""), "UNSUPPORTED", "v", /no storage/],
     ["filter mask", int32('<dmrpp:chunks compressionType="deflate"><dmrpp:chunk offset="0" nBytes="16" fm="1"/></dmrpp:chunks>'), "UNSUPPORTED", "v", /filter mask/],
     ["variable-length string array in the heap", doc('<String name="s"><Dim size="2"/><dmrpp:chunks><dmrpp:chunk offset="0" nBytes="32"/></dmrpp:chunks></String>'), "UNSUPPORTED", "s", /variable-length/],
+    ["a string array too large to read", doc('<String name="s"><Dim size="1000000000000"/><dmrpp:chunks fillValue="x"/></String>'), "UNSUPPORTED", "s", /maxStringBytes/],
+    ["a chunk grid too large", int32('<dmrpp:chunks><dmrpp:chunkDimensionSizes>1</dmrpp:chunkDimensionSizes></dmrpp:chunks>', '<Dim size="1000000000000"/>'), "UNSUPPORTED", "v", /limit/],
     ["vlsa count mismatch", doc('<String name="s"><Dim size="3"/><dmrpp:vlsa><v>a</v></dmrpp:vlsa></String>'), "PARSE_FAILED", "s", /holds 1 values/],
   ];
   it.each(cases)("%s", async (_title, text, code, variable, pattern) => {
