@@ -47,7 +47,8 @@ with h5py.File(path, "r") as f:
         for key, value in d.attrs.items():
             if key.startswith("_") or key in ("DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME"):
                 continue
-            lines.append(f'    <Attribute name="{key}" type="String"><Value>{escape(str(value))}</Value></Attribute>')
+            text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+            lines.append(f'    <Attribute name="{key}" type="String"><Value>{escape(text)}</Value></Attribute>')
         plist = d.id.get_create_plist()
         filters = []
         levels = []
