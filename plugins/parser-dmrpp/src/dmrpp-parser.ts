@@ -101,6 +101,7 @@ const DEFAULT_MAX_STRING_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_DEFLATE_LEVEL = 6;
 const MAX_CHUNK_GRID = 50_000_000;
 const FILL_FLAGS = new Set(["unsupported-string", "unsupported-variable-length-string", "unsupported-array", "unsupported-compound"]);
+const HIDDEN_ATTRIBUTES = ["_Netcdf4Dimid", "_Netcdf4Coordinates", "_NCProperties", "_nc3_strict", "_SuperblockVersion", "_IsNetcdf4", "REFERENCE_LIST", "DIMENSION_LIST"];
 const VARIABLE_TAGS = new Set([...Object.keys(DAP_NUMERIC), ...DAP_STRING, "Enum", ...Object.keys(DAP_UNSUPPORTED)]);
 
 function product(values: readonly number[]): number {
@@ -352,6 +353,12 @@ class DmrppParse {
       }
     };
     visit(element, "", out);
+    // netCDF-4's bookkeeping in HDF5 attributes, hidden as netCDF, xarray and the HDF5 parser do
+    for (const name of HIDDEN_ATTRIBUTES) delete out[name];
+    if (out.CLASS === "DIMENSION_SCALE") {
+      delete out.CLASS;
+      delete out.NAME;
+    }
     return out;
   }
 

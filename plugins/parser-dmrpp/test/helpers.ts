@@ -71,7 +71,7 @@ export interface PairComparison {
 /**
  * Compares a DMR++ store with the HDF5 parser's store of the same file: array set (netCDF-4's
  * `_nc4_non_coord_` names mapped to the netCDF name), shape, data type, chunk shape, fill value,
- * codecs, dimension names, every chunk (kind, URL, offset, length, inlined bytes), and the values read through
+ * codecs, dimension names, the attributes both have, every chunk (kind, URL, offset, length, inlined bytes), and the values read through
  * zarrita (up to `maxReadBytes` per array: the first chunk of larger arrays).
  */
 export async function compareStores(
@@ -112,6 +112,12 @@ export async function compareStores(
     if (!sameValue(a.fill_value, b.fill_value) && json(a.fill_value) !== json(b.fill_value)) differences.push(`${path}: fill value ${json(a.fill_value)} vs ${json(b.fill_value)}`);
     if (json(a.codecs) !== json(b.codecs)) differences.push(`${path}: codecs ${json(a.codecs)} vs ${json(b.codecs)}`);
     const afterMetadata = differences.length;
+    // attributes both stores have (the DMR++ adds the handler's origname, fullnamepath, DODS_EXTRA)
+    for (const [name, value] of Object.entries(a.attributes)) {
+      if (name in b.attributes && json(value) !== json(b.attributes[name]) && !(typeof value === "number" && Number.isNaN(value) && Number.isNaN(b.attributes[name]))) {
+        differences.push(`${path}: attribute ${name} ${json(value).slice(0, 120)} vs ${json(b.attributes[name]).slice(0, 120)}`);
+      }
+    }
     // dimension names do not change the chunks or values; compared and reported separately
     if (json(a.dimension_names) !== json(b.dimension_names)) differences.push(`${path}: dimension names ${json(a.dimension_names)} vs ${json(b.dimension_names)}`);
     const m = ourArray.manifest;
@@ -149,5 +155,10 @@ export async function compareStores(
     }
   }
   for (const [path] of theirs) if (!ours.has(path) && !refusedByUs.has(path)) differences.push(`${path}: only in the HDF5 file`);
+  for (const [name, value] of Object.entries(dmrpp.group.attributes)) {
+    if (name in hdf5.group.attributes && json(value) !== json(hdf5.group.attributes[name])) {
+      differences.push(`/: attribute ${name} ${json(value).slice(0, 120)} vs ${json(hdf5.group.attributes[name]).slice(0, 120)}`);
+    }
+  }
   return { compared, valuesCompared, bothRefuse, differences: differences.sort() };
 }
