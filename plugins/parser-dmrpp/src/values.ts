@@ -21,8 +21,8 @@ export const DAP_NUMERIC: Readonly<Record<string, { dataType: DataType; size: nu
   Float64: { dataType: "float64", size: 8 },
 };
 
-/** DAP4 string types (values read at parse time). */
-export const DAP_STRING = new Set(["String", "URL"]);
+/** DAP4 string types (values read at parse time); `Url` is how some writers spell `URL`. */
+export const DAP_STRING = new Set(["String", "URL", "Url"]);
 
 /** DAP4 constructs vz cannot express as one Zarr array. */
 export const DAP_UNSUPPORTED: Readonly<Record<string, string>> = {
