@@ -5,7 +5,8 @@
  * python3-hdf4: SD for SDS datasets, VS for vdata fields; test/python/hdf4_values.py). Arrays the
  * OPeNDAP handler computed (HDF-EOS2 grid coordinates, stored in the DMR++ as
  * dmrpp:missingdata) have no HDF4 object; for them the size is checked against the HDF4
- * dimension record. Variables vz cannot express must come out as the listed typed skips.
+ * dimension record and the values against the cell centres computed from the grid's corners in
+ * the file's StructMetadata.0. Variables vz cannot express must come out as the listed typed skips.
  * The raw buffer pair (numbers.bin) is checked against the file's own bytes.
  */
 import { readFileSync } from "node:fs";
@@ -22,6 +23,7 @@ const skip = !HAVE_DMRPP_DATA ? NO_DATA_REASON : missing.length > 0 ? `Python mo
 interface Oracle {
   sds: Record<string, { shape: number[]; values?: (number | string)[]; error?: string; fill?: number }>;
   vdata: { name: string; ref: number; fields?: Record<string, (number | string)[]> }[];
+  eos_grids: Record<string, { XDim: number[]; YDim: number[] }>;
 }
 
 /** Variables the parser must skip, with the UnsupportedFeatureError feature. */
@@ -31,9 +33,12 @@ const SKIPPED: Record<string, Record<string, string>> = {
   "fileout_netcdf_vdata_test.hdf": { "vgroup/Test_Vset_Name": "dap:structure" },
 };
 
-/** Arrays the handler computed (no HDF4 object holds them): the HDF4 dimension record giving their size. */
-const COMPUTED: Record<string, Record<string, string>> = {
-  "fileout_netcdf_grid_1_2d.hdf": { "GeoGrid/YDim_GeoGrid": "YDim:GeoGrid", "GeoGrid/XDim_GeoGrid": "XDim:GeoGrid" },
+/** Arrays the handler computed (no HDF4 object holds them): the HDF4 dimension record giving their size, and the HDF-EOS grid and axis. */
+const COMPUTED: Record<string, Record<string, { dimension: string; grid: string; axis: "XDim" | "YDim" }>> = {
+  "fileout_netcdf_grid_1_2d.hdf": {
+    "GeoGrid/YDim_GeoGrid": { dimension: "YDim:GeoGrid", grid: "GeoGrid", axis: "YDim" },
+    "GeoGrid/XDim_GeoGrid": { dimension: "XDim:GeoGrid", grid: "GeoGrid", axis: "XDim" },
+  },
 };
 
 /**
@@ -75,9 +80,12 @@ describe.skipIf(Boolean(skip))(`HDF4 pairs: DMR++ values against the HDF4 librar
       const computed = COMPUTED[file]?.[path];
       const { values, shape } = await readArrayThroughZarrita(store, path);
       if (computed) {
-        const dimension = oracle.vdata.find((v) => v.name === computed)?.fields?.Values;
-        expect(dimension, `${path}: HDF4 dimension record ${computed}`).toBeDefined();
+        const dimension = oracle.vdata.find((v) => v.name === computed.dimension)?.fields?.Values;
+        expect(dimension, `${path}: HDF4 dimension record ${computed.dimension}`).toBeDefined();
         expect(shape, `${path}: size of the handler-computed coordinate`).toEqual([dimension![0]]);
+        const centres = oracle.eos_grids[computed.grid]?.[computed.axis];
+        expect(centres, `${path}: grid ${computed.grid} in StructMetadata.0`).toBeDefined();
+        expect(Array.from(values as Float64Array)).toEqual(centres);
         continue;
       }
       const expected = oracleValues(oracle, path, occurrence);
