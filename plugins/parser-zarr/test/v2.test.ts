@@ -1,0 +1,138 @@
+/**
+ * Zarr v2 stores written by Debian's zarr-python 2 / xarray (test/python/make-v2-stores.py):
+ * - `vz virtualize cf.zarr --parser zarr -o refs.json` (the CLI, as a child process) gives kerchunk
+ *   references that xarray opens identically to `xr.open_zarr(cf.zarr)`, with each array's
+ *   compressor and filters unchanged (test/python/compare-xarray.py);
+ * - every array of a nested, non-consolidated store reads back through vz's ManifestStore with the
+ *   values zarr-python reads, missing chunks staying missing.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ManifestArray, ManifestGroup } from "@vz/core";
+import { FileReader, toUrl } from "@vz/core/node";
+import { afterAll, describe, expect, it } from "vitest";
+import type * as zarr from "zarrita";
+import { createZarrParser } from "../src/index.js";
+import { missingPythonModules, readThroughZarrita, runPython, sameValues } from "./helpers.js";
+
+const missing = missingPythonModules(["zarr", "numcodecs", "xarray", "fsspec", "pandas"]);
+const skipReason = missing.length > 0 ? `Python modules missing: ${missing.join(", ")}` : false;
+const cli = resolve(import.meta.dirname, "../../../apps/cli/dist/bin.js");
+const compare = resolve(import.meta.dirname, "python/compare-xarray.py");
+
+interface OracleArray {
+  shape: number[];
+  dtype: string;
+  values: unknown[];
+  chunk_files: number;
+}
+type Oracle = Record<string, Record<string, OracleArray>>;
+
+const work = mkdtempSync(join(tmpdir(), "vz-zarr-v2-"));
+let oracle: Oracle = {};
+if (!skipReason) {
+  runPython([resolve(import.meta.dirname, "python/make-v2-stores.py"), work]);
+  oracle = JSON.parse(readFileSync(join(work, "oracle.json"), "utf8")) as Oracle;
+}
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function runCli(args: string[]): string {
+  return execFileSync(process.execPath, [cli, ...args], { cwd: work, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+interface Comparison {
+  problems: string[];
+  variables: number;
+  virtual: string[];
+}
+
+describe.skipIf(Boolean(skipReason))(`Zarr v2 from zarr-python 2 / xarray${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  it.skipIf(!existsSync(cli))("vz virtualize cf.zarr --parser zarr: the references open in xarray identical to xr.open_zarr, codecs unchanged", () => {
+    runCli(["virtualize", "cf.zarr", "--parser", "zarr", "-o", "refs.json"]);
+    const refs = JSON.parse(readFileSync(join(work, "refs.json"), "utf8")) as { refs: Record<string, unknown> };
+    // The deleted chunk of temp has no reference; the others point at the store's chunk files.
+    expect(refs.refs["temp/2.1.1"]).toBeUndefined();
+    expect(refs.refs["temp/2.1.0"]).toEqual([toUrl(join(work, "cf.zarr/temp/2.1.0")), 0, expect.any(Number)]);
+    const report = JSON.parse(runPython([compare, join(work, "cf.zarr"), join(work, "refs.json")])) as Comparison;
+    expect(report.problems).toEqual([]);
+    expect(report.variables).toBe(6);
+    expect(report.virtual).toEqual(["count", "precip", "temp"]);
+  });
+
+  it.skipIf(!existsSync(cli))("vz virtualize picks the zarr parser for a directory ending in .zarr", () => {
+    runCli(["virtualize", "cf.zarr", "-o", "auto.json"]);
+    const report = JSON.parse(runPython([compare, join(work, "cf.zarr"), join(work, "auto.json")])) as Comparison;
+    expect(report.problems).toEqual([]);
+  });
+
+  it("cf.zarr: every array reads back through the ManifestStore with zarr-python's values", async () => {
+    const store = await createZarrParser()(toUrl(join(work, "cf.zarr")), new FileReader());
+    for (const [path, expected] of Object.entries(oracle["cf.zarr"]!)) {
+      const array = store.group.resolve(path) as ManifestArray;
+      expect(array, path).toBeInstanceOf(ManifestArray);
+      expect(array.manifest.chunkCount, `${path}: chunk references = chunk files`).toBe(expected.chunk_files);
+      const { shape, values } = await readThroughZarrita(store as unknown as zarr.Readable, path);
+      expect(shape, path).toEqual(expected.shape);
+      expect(sameValues(values, expected.values), `${path} values`).toBe(true);
+    }
+    expect(store.group.attributes).toMatchObject({ title: "vz parser-zarr fixture", version: 3 });
+    const time = store.group.resolve("time") as ManifestArray;
+    expect(time.metadata.attributes).toEqual({ units: "days since 2000-01-01", calendar: "proleptic_gregorian" });
+    expect(time.metadata.dimension_names).toEqual(["time"]);
+    expect(time.metadata.fill_value).toBeNull();
+    const temp = store.group.resolve("temp") as ManifestArray;
+    expect(temp.metadata.codecs).toEqual([
+      { name: "bytes", configuration: { endian: "little" } },
+      { name: "numcodecs.blosc", configuration: { blocksize: 0, clevel: 5, cname: "zstd", shuffle: 1 } },
+    ]);
+    const precip = store.group.resolve("precip") as ManifestArray;
+    expect(precip.metadata.codecs).toEqual([
+      { name: "bytes", configuration: { endian: "little" } },
+      { name: "numcodecs.shuffle", configuration: { elementsize: 8 } },
+      { name: "numcodecs.zlib", configuration: { level: 6 } },
+    ]);
+  });
+
+  it("tree.zarr (not consolidated): nested groups, both dimension separators, missing chunks, strings, 0-d", async () => {
+    const store = await createZarrParser()(toUrl(join(work, "tree.zarr")), new FileReader());
+    const groups = [...store.group.walkGroups()].map(([path]) => path).sort();
+    expect(groups).toEqual(["", "g1", "g1/g2"]);
+    expect(store.group.attributes).toEqual({ title: "tree", levels: [1, 2, 3] });
+    expect((store.group.resolve("g1") as ManifestGroup).attributes).toEqual({ name: "first" });
+    expect((store.group.resolve("g1/g2") as ManifestGroup).attributes).toEqual({ depth: 2 });
+    const arrays = [...store.group.walkArrays()].map(([path]) => path).sort();
+    expect(arrays).toEqual(Object.keys(oracle["tree.zarr"]!).sort());
+    for (const [path, expected] of Object.entries(oracle["tree.zarr"]!)) {
+      const array = store.group.resolve(path) as ManifestArray;
+      expect(array.manifest.chunkCount, `${path}: chunk references = chunk files`).toBe(expected.chunk_files);
+      const { shape, values } = await readThroughZarrita(store as unknown as zarr.Readable, path);
+      expect(shape, path).toEqual(expected.shape);
+      expect(sameValues(values, expected.values), `${path} values ${JSON.stringify(values)} vs ${JSON.stringify(expected.values)}`).toBe(true);
+    }
+    // Missing chunks are missing in the manifest (not references to absent files).
+    const a = store.group.resolve("a") as ManifestArray;
+    expect(a.manifest.gridSize).toBe(9);
+    expect(a.manifest.chunkCount).toBe(3);
+    expect(await store.get("a/c/2/0")).toBeUndefined();
+    const slashed = store.group.resolve("g1/slashed") as ManifestArray;
+    expect(slashed.manifest.get([0, 1])).toBeUndefined();
+    expect(slashed.manifest.get([1, 1])).toMatchObject({ url: toUrl(join(work, "tree.zarr/g1/slashed/1/1")), offset: 0 });
+    expect(slashed.metadata.codecs[0]).toEqual({ name: "bytes", configuration: { endian: "big" } });
+    expect((store.group.resolve("g1/g2/words") as ManifestArray).metadata.data_type).toBe("string");
+    expect((store.group.resolve("a") as ManifestArray).metadata.dimension_names).toEqual(["y", "x"]);
+  });
+
+  it("consolidated: false reads every node's own metadata and finds the same arrays", async () => {
+    const url = toUrl(join(work, "cf.zarr"));
+    const fromConsolidated = await createZarrParser()(url, new FileReader());
+    const fromNodes = await createZarrParser({ consolidated: false })(url, new FileReader());
+    const describe = (store: typeof fromNodes) =>
+      [...store.group.walkArrays()].map(([path, array]) => [path, array.metadata, array.manifest.chunkCount]).sort();
+    expect(describe(fromNodes)).toEqual(describe(fromConsolidated));
+    await expect(createZarrParser({ consolidated: true })(toUrl(join(work, "tree.zarr")), new FileReader())).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
+});
