@@ -3,8 +3,8 @@
 usage: make-v2-stores.py OUT_DIR
 
   OUT_DIR/cf.zarr      an xarray dataset: CF `time` coordinate, blosc/zstd, blosc/lz4 and zlib
-                       compressors, a shuffle filter, a NaN fill, consolidated metadata, one chunk
-                       file deleted (missing chunk)
+                       compressors, shuffle and delta filters, a NaN fill, consolidated metadata,
+                       one chunk file deleted (missing chunk)
   OUT_DIR/tree.zarr    zarr-python groups: nested groups with attributes, dimension_separator
                        "/" and ".", missing chunks, fill values, a vlen-utf8 string array, a 0-d
                        array; not consolidated
@@ -39,6 +39,7 @@ ds = xr.Dataset(
         "temp": (("time", "lat", "lon"), temp, {"units": "K", "long_name": "air temperature"}),
         "precip": (("time", "lat", "lon"), precip, {"units": "mm"}),
         "count": (("time", "lat"), count, {"comment": "integer with a fill value"}),
+        "level": (("time",), np.array([10, 12, 15, 15, 11], dtype="int32"), {"comment": "delta filter"}),
     },
     coords={"time": time, "lat": ("lat", lat, {"units": "degrees_north"}), "lon": ("lon", lon, {"units": "degrees_east"})},
     attrs={"title": "vz parser-zarr fixture", "history": "made by make-v2-stores.py", "version": 3},
@@ -47,6 +48,7 @@ encoding = {
     "time": {"units": "days since 2000-01-01", "calendar": "proleptic_gregorian", "dtype": "int64"},
     "temp": {"chunks": (2, 3, 4), "compressor": numcodecs.Blosc(cname="zstd", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)},
     "precip": {"chunks": (5, 3, 8), "compressor": numcodecs.Zlib(level=6), "filters": [numcodecs.Shuffle(elementsize=8)]},
+    "level": {"chunks": (2,), "compressor": numcodecs.Zlib(level=1), "filters": [numcodecs.Delta(dtype="<i4")]},
     "count": {"chunks": (3, 6), "compressor": numcodecs.Blosc(cname="lz4", clevel=3, shuffle=numcodecs.Blosc.BITSHUFFLE), "_FillValue": -999},
 }
 cf = os.path.join(out, "cf.zarr")
@@ -106,7 +108,7 @@ def dump(store_path, arrays, top=None):
 
 
 oracle = {
-    "cf.zarr": dump(cf, ["temp", "precip", "count", "time", "lat", "lon"]),
+    "cf.zarr": dump(cf, ["temp", "precip", "count", "level", "time", "lat", "lon"]),
     "tree.zarr": dump(tree, ["a", "g1/slashed", "g1/g2/deep", "g1/g2/words", "scalar", "flags"]),
 }
 with open(os.path.join(out, "oracle.json"), "w") as f:
