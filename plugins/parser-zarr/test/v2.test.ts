@@ -67,6 +67,14 @@ describe.skipIf(Boolean(skipReason))(`Zarr v2 from zarr-python 2 / xarray${skipR
     expect(report.problems).toEqual([]);
   });
 
+  it.skipIf(!existsSync(cli))("vz read reads a Zarr store directory (named parser, or found by its root metadata)", () => {
+    const lat = JSON.parse(runCli(["read", "cf.zarr", "--parser", "zarr", "--var", "lat", "--json"])) as { values: number[] };
+    expect(sameValues(lat.values, oracle["cf.zarr"]!.lat!.values)).toBe(true);
+    const deep = JSON.parse(runCli(["read", "tree.zarr", "--var", "g1/g2/deep", "--json"])) as { values: number[]; shape: number[] };
+    expect(deep.shape).toEqual([10]);
+    expect(sameValues(deep.values, oracle["tree.zarr"]!["g1/g2/deep"]!.values)).toBe(true);
+  });
+
   it("cf.zarr: every array reads back through the ManifestStore with zarr-python's values", async () => {
     const store = await createZarrParser()(toUrl(join(work, "cf.zarr")), new FileReader());
     for (const [path, expected] of Object.entries(oracle["cf.zarr"]!)) {
