@@ -8,6 +8,8 @@
  */
 import {
   AbortedError,
+  type ArrayMetadata,
+  type ChunkManifest,
   ChunkManifestBuilder,
   chunkGridShape,
   isVzError,
@@ -24,6 +26,7 @@ import {
 } from "@vz/core";
 import { type ChunkKeyEncoding, parseStoredChunkKey, storedChunkKey } from "./chunk-keys.js";
 import { type ConvertedArray, convertV2Array, convertV3Array, groupAttributes } from "./metadata.js";
+import { innerChunkManifest, shardLayout } from "./shards.js";
 
 /** Options of {@link createZarrParser}. */
 export interface ZarrParserOptions {
@@ -56,6 +59,13 @@ export interface ZarrParserOptions {
    * does on opening a v2 store), so that kerchunk output masks the same values. Default true.
    */
   fillValueAttribute?: boolean;
+  /**
+   * Sharded v3 arrays (`sharding_indexed`): `"keep"` (default) references each shard whole and
+   * keeps the sharding codec, reading nothing more; `"inner"` reads every shard's index (one
+   * ranged read per shard) and references each inner chunk inside its shard, the array's metadata
+   * becoming the inner chunk grid and codecs — which Zarr v2 / kerchunk output can express.
+   */
+  shards?: "keep" | "inner";
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -293,6 +303,8 @@ interface ArrayPlan {
   converted: ConvertedArray;
   builder: ChunkManifestBuilder;
   grid: number[];
+  /** Metadata and manifest of the inner chunks (shards: "inner"). */
+  inner?: { metadata: ArrayMetadata; manifest: ChunkManifest };
 }
 
 /** Fills the chunk manifests from the listing: each object under an array's path that is one of its chunk keys. */
@@ -365,6 +377,9 @@ async function parseStore(url: string, reader: ObjectReader, options: ZarrParser
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS;
   const discovery = options.chunkDiscovery ?? "auto";
+  if (options.shards !== undefined && options.shards !== "keep" && options.shards !== "inner") {
+    throw new ParseError(`Zarr store ${url}: option shards ${JSON.stringify(options.shards)} is not "keep" or "inner"`, { url, parser: PARSER });
+  }
   if (!["auto", "list", "head"].includes(discovery)) {
     throw new ParseError(`Zarr store ${url}: option chunkDiscovery ${JSON.stringify(discovery)} is not "auto", "list" or "head"`, { url, parser: PARSER });
   }
@@ -462,6 +477,31 @@ async function parseStore(url: string, reader: ObjectReader, options: ZarrParser
   if (access.listing) chunksFromListing(access, plans);
   else await chunksByHead(access, plans, concurrency);
   access.throwIfAborted();
+  if (options.shards === "inner") {
+    for (const plan of plans.values()) {
+      const context = { store: url, array: plan.path };
+      try {
+        const layout = shardLayout(plan.converted.metadata, context);
+        if (!layout) continue;
+        plan.inner = await innerChunkManifest(plan.converted.metadata, plan.builder.build(), layout, reader, {
+          ...context,
+          concurrency,
+          maxChunks,
+          ...(readOptions.signal ? { readOptions: { signal: readOptions.signal } } : {}),
+        });
+      } catch (error) {
+        if (isVzError(error, "UNSUPPORTED") && options.onUnsupported === "skip") {
+          diagnostics.push(error as VzError);
+          plans.delete(plan.path);
+          const siblings = childrenOf.get(parentOf(plan.path))!;
+          siblings.splice(siblings.indexOf(plan.path), 1);
+          continue;
+        }
+        throw error;
+      }
+    }
+    access.throwIfAborted();
+  }
 
   const build = (path: string): ManifestGroup => {
     const arrays = new Map<string, ManifestArray>();
@@ -469,8 +509,14 @@ async function parseStore(url: string, reader: ObjectReader, options: ZarrParser
     for (const child of childrenOf.get(path) ?? []) {
       const name = child.slice(child.lastIndexOf("/") + 1);
       const plan = plans.get(child);
-      if (plan) arrays.set(name, new ManifestArray(plan.converted.metadata, plan.builder.build(), child));
-      else groups.set(name, build(child));
+      if (plan) {
+        arrays.set(
+          name,
+          plan.inner
+            ? new ManifestArray(plan.inner.metadata, plan.inner.manifest, child)
+            : new ManifestArray(plan.converted.metadata, plan.builder.build(), child),
+        );
+      } else if (childrenOf.has(child)) groups.set(name, build(child));
     }
     return new ManifestGroup({ arrays, groups, attributes: groupAttributesByPath.get(path) ?? {} });
   };

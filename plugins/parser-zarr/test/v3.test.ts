@@ -6,16 +6,17 @@
  * vz's ManifestStore over the parser's output must read the same. Then the same store with
  * consolidated metadata, served over HTTP (no listing: chunks found with HEAD).
  */
+import { resolve } from "node:path";
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HttpReader, ManifestArray, type ManifestStore } from "@vz/core";
-import { FileReader, toUrl } from "@vz/core/node";
+import { HttpReader, ManifestArray, type ManifestStore, toVirtualDataset } from "@vz/core";
+import { FileReader, toUrl, writeKerchunk } from "@vz/core/node";
 import { startRangeServer } from "@vz/core/testing/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
 import { createZarrParser } from "../src/index.js";
-import { assembleShard, crc32c, DirectoryStore, readThroughZarrita, sameValues, writeJson } from "./helpers.js";
+import { assembleShard, crc32c, DirectoryStore, missingPythonModules, readThroughZarrita, runPython, sameValues, writeJson } from "./helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "vz-zarr-v3-"));
 const storeDir = join(work, "v3.zarr");
@@ -124,7 +125,7 @@ beforeAll(async () => {
     shape: [3, 3],
     chunkShape: [2, 2],
     dtype: "uint8",
-    codecs: [{ name: "bytes" }, { name: "blosc", configuration: { cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 1, blocksize: 0 } }],
+    codecs: [{ name: "bytes", configuration: {} }, { name: "blosc", configuration: { cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 1, blocksize: 0 } }],
     fillValue: 9,
   });
   await zarr.set(flags, [zarr.slice(0, 2), zarr.slice(0, 2)], { data: Uint8Array.from([1, 2, 3, 4]), shape: [2, 2], stride: [2, 1] });
@@ -245,4 +246,58 @@ describe("Zarr v3", () => {
       await server.close();
     }
   });
+
+  it('shards: "inner" reads each shard index and references inner chunks; same values; missing inner chunks stay missing', async () => {
+    const store = await createZarrParser({ shards: "inner" })(toUrl(storeDir), new FileReader());
+    await compareWithZarrita(store);
+    const sharded = store.group.resolve("sharded") as ManifestArray;
+    expect(sharded.chunks).toEqual(INNER);
+    expect(sharded.metadata.codecs.map((c) => c.name)).toEqual(["bytes", "gzip"]);
+    expect(sharded.manifest.shape).toEqual([6, 2]);
+    expect(sharded.manifest.chunkCount).toBe(4 + 3);
+    expect(sharded.manifest.get([3, 1])).toBeUndefined(); // shard 1, inner chunk 3
+    expect(sharded.manifest.get([4, 0])).toBeUndefined(); // shard 2 (absent)
+    const shard0 = toUrl(join(storeDir, "sharded", "c", "0", "0"));
+    expect(sharded.manifest.get([0, 0])).toMatchObject({ url: shard0, offset: 0 });
+    // The other arrays are unchanged.
+    expect((store.group.resolve("temp") as ManifestArray).manifest.chunkCount).toBe(6);
+  });
+
+  it('shards: "inner": a corrupt shard index (crc32c) is a PARSE_FAILED naming the array and the shard', async () => {
+    const copy = join(work, "corrupt-index.zarr");
+    cpSync(storeDir, copy, { recursive: true });
+    const shardFile = join(copy, "sharded", "c", "1", "0");
+    const bytes = readFileSync(shardFile);
+    bytes[bytes.length - 10]! ^= 0xff; // inside the offset/length pairs
+    writeFileSync(shardFile, bytes);
+    await expect(createZarrParser({ shards: "inner" })(toUrl(copy), new FileReader())).rejects.toMatchObject({
+      code: "PARSE_FAILED",
+      variable: "sharded",
+      message: expect.stringMatching(/array "sharded": shard .*sharded\/c\/1\/0: the index checksum/),
+    });
+    // Keeping shards reads no index: the parse succeeds.
+    await expect(createZarrParser()(toUrl(copy), new FileReader())).resolves.toBeDefined();
+  });
+
+  const python = missingPythonModules(["zarr", "fsspec", "numcodecs"]);
+  it.skipIf(python.length > 0)(
+    `shards: "inner" makes a sharded array expressible as kerchunk references that zarr-python 2 reads${python.length ? ` (skipped: ${python.join(", ")} missing)` : ""}`,
+    async () => {
+      const store = await createZarrParser({ shards: "inner" })(toUrl(storeDir), new FileReader());
+      const vds = await toVirtualDataset(store, { loadableVariables: [], dropVariables: ["g", "scalar"] });
+      const refs = join(work, "inner.json");
+      await writeKerchunk(vds, refs);
+      const read = JSON.parse(runPython([resolve(import.meta.dirname, "python/read-refs.py"), refs, "sharded"])) as {
+        shape: number[];
+        values: number[];
+        compressor: unknown;
+      };
+      expect(read.shape).toEqual(SHARDED_SHAPE);
+      expect(read.compressor).toEqual({ id: "gzip", level: 1 });
+      expect(sameValues(read.values, expectedSharded())).toBe(true);
+      // Keeping shards, the kerchunk writer refuses the array with a typed error.
+      const kept = await toVirtualDataset(await createZarrParser()(toUrl(storeDir), new FileReader()), { loadableVariables: [] });
+      await expect(writeKerchunk(kept, join(work, "kept.json"))).rejects.toMatchObject({ code: "UNSUPPORTED" });
+    },
+  );
 });
