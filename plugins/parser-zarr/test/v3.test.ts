@@ -6,6 +6,8 @@
  * vz's ManifestStore over the parser's output must read the same. Then the same store with
  * consolidated metadata, served over HTTP (no listing: chunks found with HEAD).
  */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -300,4 +302,31 @@ describe("Zarr v3", () => {
       await expect(writeKerchunk(kept, join(work, "kept.json"))).rejects.toMatchObject({ code: "UNSUPPORTED" });
     },
   );
+
+  const cli = resolve(import.meta.dirname, "../../../apps/cli/dist/bin.js");
+  it.skipIf(!existsSync(cli))("vz virtualize --format icechunk writes the store (shards kept) into an Icechunk repository that reads back the same", async (context) => {
+    let icechunk: typeof import("@vz/icechunk");
+    try {
+      icechunk = await import("@vz/icechunk");
+      await icechunk.loadIcechunk();
+    } catch (error) {
+      context.skip(`Icechunk cannot load: ${(error as Error).message}`);
+      return;
+    }
+    const repo = join(work, "repo");
+    execFileSync(process.execPath, [cli, "virtualize", storeDir, "--parser", "zarr", "--format", "icechunk", "-o", repo, "--loadable", ""], {
+      cwd: work,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const store = await createZarrParser()(toUrl(storeDir), new FileReader());
+    const urls = new Set<string>();
+    for (const [, array] of store.group.walkArrays()) for (const url of array.manifest.urls) urls.add(url);
+    const session = await (await icechunk.openRepositoryFor({ location: repo }, urls)).readonlySession({ branch: "main" });
+    for (const path of ["sharded", "temp", "v2keys", "scalar"]) {
+      const direct = await readThroughZarrita(new DirectoryStore(storeDir) as unknown as zarr.Readable, path);
+      const read = await readThroughZarrita(session.store as unknown as zarr.Readable, path);
+      expect(read.shape, path).toEqual(direct.shape);
+      expect(sameValues(read.values, direct.values), `${path} from Icechunk`).toBe(true);
+    }
+  });
 });
