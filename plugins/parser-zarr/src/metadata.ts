@@ -337,6 +337,7 @@ export function convertV3Array(document: unknown, context: MetadataContext): Con
   }
   if (!("fill_value" in document)) fail(context, "fill_value is missing");
   const dataType = v3DataType(document.data_type, context);
+  checkV3FillValue(document.fill_value, dataType, context);
   const codecs = checkCodecs(document.codecs, context);
   const attributes = document.attributes === undefined ? {} : document.attributes;
   if (!isObject(attributes)) fail(context, "attributes is not an object");
@@ -360,6 +361,23 @@ export function convertV3Array(document: unknown, context: MetadataContext): Con
   }
   checkMetadata(metadata, context);
   return { metadata, encoding: { kind: keyEncoding.name as "default" | "v2", separator } };
+}
+
+/** Checks a v3 fill value against its data type (null, which zarrita writes by default, passes). */
+function checkV3FillValue(value: unknown, dataType: DataType, context: MetadataContext): void {
+  if (value === null) return;
+  const bad = (): never => fail(context, `fill_value ${JSON.stringify(value)} is not a value of ${dataType}`);
+  if (dataType === "bool") {
+    if (typeof value !== "boolean") bad();
+  } else if (/^u?int(8|16|32|64)$/.test(dataType)) {
+    if (typeof value !== "number" || !Number.isInteger(value)) bad();
+  } else if (dataType.startsWith("float")) {
+    if (typeof value !== "number" && !(typeof value === "string" && /^(NaN|Infinity|-Infinity|0x[0-9a-fA-F]+)$/.test(value))) bad();
+  } else if (dataType.startsWith("complex")) {
+    if (!Array.isArray(value) || value.length !== 2) bad();
+  } else if (dataType === "string" || dataType.startsWith("fixed_length_utf32")) {
+    if (typeof value !== "string") bad();
+  }
 }
 
 /** Group attributes of a v2 `.zattrs` or a v3 group `zarr.json`. */

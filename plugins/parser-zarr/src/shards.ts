@@ -124,6 +124,13 @@ export async function innerChunkManifest(
       { url: context.store, variable: context.array },
     );
   }
+  if (!(layout.count <= context.maxChunks)) {
+    throw new UnsupportedFeatureError(
+      "zarr-chunk-count",
+      `Zarr store ${context.store}: array "${context.array}" has ${layout.count} inner chunks per shard, more than maxChunks (${context.maxChunks})`,
+      { url: context.store, variable: context.array },
+    );
+  }
   const builder = new ChunkManifestBuilder(innerGrid);
   const ndim = innerGrid.length;
   const jobs: { shard: number[]; url: string; offset: number; length: number }[] = [];

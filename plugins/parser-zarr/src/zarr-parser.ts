@@ -8,6 +8,7 @@
  */
 import {
   AbortedError,
+  InvalidArgumentError,
   type ArrayMetadata,
   type ChunkManifest,
   ChunkManifestBuilder,
@@ -374,14 +375,23 @@ export async function parseZarr(
 }
 
 async function parseStore(url: string, reader: ObjectReader, options: ZarrParserOptions, readOptions: ReadOptions): Promise<ManifestStore> {
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  for (const name of ["concurrency", "maxChunks"] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+      throw new InvalidArgumentError(`Zarr store ${url}: option ${name} ${JSON.stringify(value)} is not a positive integer`, { url });
+    }
+  }
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS;
   const discovery = options.chunkDiscovery ?? "auto";
   if (options.shards !== undefined && options.shards !== "keep" && options.shards !== "inner") {
-    throw new ParseError(`Zarr store ${url}: option shards ${JSON.stringify(options.shards)} is not "keep" or "inner"`, { url, parser: PARSER });
+    throw new InvalidArgumentError(`Zarr store ${url}: option shards ${JSON.stringify(options.shards)} is not "keep" or "inner"`, { url });
+  }
+  if (options.onUnsupported !== undefined && options.onUnsupported !== "raise" && options.onUnsupported !== "skip") {
+    throw new InvalidArgumentError(`Zarr store ${url}: option onUnsupported ${JSON.stringify(options.onUnsupported)} is not "raise" or "skip"`, { url });
   }
   if (!["auto", "list", "head"].includes(discovery)) {
-    throw new ParseError(`Zarr store ${url}: option chunkDiscovery ${JSON.stringify(discovery)} is not "auto", "list" or "head"`, { url, parser: PARSER });
+    throw new InvalidArgumentError(`Zarr store ${url}: option chunkDiscovery ${JSON.stringify(discovery)} is not "auto", "list" or "head"`, { url });
   }
   const access = new StoreAccess(url, reader, readOptions.signal);
   if (discovery !== "head") await access.list(discovery === "list");

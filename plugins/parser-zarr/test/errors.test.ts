@@ -123,6 +123,25 @@ describe("what is not a Zarr store, or not expressible", () => {
     expect(error).toMatchObject({ code: "UNSUPPORTED", feature: "zarr-chunk-grid-rectilinear" });
   });
 
+  it("bad options: INVALID_ARGUMENT naming the option", async () => {
+    for (const [options, name] of [
+      [{ concurrency: 0 }, "concurrency"],
+      [{ maxChunks: Number.NaN }, "maxChunks"],
+      [{ shards: "all" }, "shards"],
+      [{ chunkDiscovery: "guess" }, "chunkDiscovery"],
+      [{ onUnsupported: "ignore" }, "onUnsupported"],
+    ] as const) {
+      const error = await failure({ ...V3_GROUP }, options as unknown as ZarrParserOptions);
+      expect(error.code).toBe("INVALID_ARGUMENT");
+      expect(error.message).toContain(`option ${name}`);
+    }
+  });
+
+  it("a v3 fill value that is not a value of the data type: PARSE_FAILED", async () => {
+    const error = await failure({ ...V3_GROUP, "f/zarr.json": v3array({ fill_value: [1] }) });
+    expect(error.message).toMatch(/f\/zarr\.json of array "f": fill_value \[1\] is not a value of int32/);
+  });
+
   it("an aborted signal: ABORTED", async () => {
     const controller = new AbortController();
     controller.abort();
