@@ -41,6 +41,12 @@ export interface ConversionOptions {
   fillValueAttribute?: boolean;
 }
 
+/** The key of the `.zattrs` next to a `.zarray` key (also inside `.zmetadata["a/.zarray"]`). */
+function attributesKey(key: string): string {
+  const at = key.lastIndexOf(".zarray");
+  return at < 0 ? key : `${key.slice(0, at)}.zattrs${key.slice(at + ".zarray".length)}`;
+}
+
 function fail(context: MetadataContext, why: string): never {
   throw new ParseError(`Zarr store ${context.store}: ${context.key} of array "${context.array}": ${why}`, {
     url: context.store,
@@ -226,14 +232,14 @@ export function convertV2Array(
 
   let attributes: Record<string, unknown> = {};
   if (zattrs !== undefined) {
-    if (!isObject(zattrs)) fail({ ...context, key: context.key.replace(/\.zarray$/, ".zattrs") }, "not a JSON object");
+    if (!isObject(zattrs)) fail({ ...context, key: attributesKey(context.key) }, "not a JSON object");
     attributes = { ...zattrs };
   }
   let dimensionNames: (string | null)[] | undefined;
   if (attributes._ARRAY_DIMENSIONS !== undefined) {
     const dims = attributes._ARRAY_DIMENSIONS;
     if (!Array.isArray(dims) || dims.length !== shape.length || !dims.every((d) => typeof d === "string")) {
-      fail({ ...context, key: context.key.replace(/\.zarray$/, ".zattrs") }, `_ARRAY_DIMENSIONS ${JSON.stringify(dims)} is not ${shape.length} names`);
+      fail({ ...context, key: attributesKey(context.key) }, `_ARRAY_DIMENSIONS ${JSON.stringify(dims)} is not ${shape.length} names`);
     }
     dimensionNames = dims as string[];
     delete attributes._ARRAY_DIMENSIONS;

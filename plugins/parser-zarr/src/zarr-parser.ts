@@ -434,7 +434,13 @@ async function parseStore(url: string, reader: ObjectReader, options: ZarrParser
   const plans = new Map<string, ArrayPlan>();
   const groupAttributesByPath = new Map<string, Record<string, unknown>>();
   const childrenOf = new Map<string, string[]>();
+  const seen = new Set<string>();
   for (const node of [...nodes].sort((a, b) => a.path.split("/").length - b.path.split("/").length || (a.path < b.path ? -1 : 1))) {
+    if (seen.has(node.path)) continue; // the root group listed again in consolidated metadata
+    seen.add(node.path);
+    if (node.path !== "" && node.path.split("/").some((part) => part === "" || part === "." || part === ".." || part === "zarr.json")) {
+      throw new ParseError(`Zarr store ${url}: ${node.key}: invalid node path "${node.path}"`, { url, parser: PARSER, variable: node.path });
+    }
     if (node.path !== "") {
       const parent = byPath.get(parentOf(node.path));
       if (!parent || parent.kind !== "group" || !groupAttributesByPath.has(parentOf(node.path))) {

@@ -84,6 +84,13 @@ describe("corrupt metadata", () => {
     expect(error.message).toContain(".zmetadata");
   });
 
+  it("a node path with empty or dot segments in consolidated metadata", async () => {
+    const root = JSON.parse(V3_GROUP["zarr.json"]) as Record<string, unknown>;
+    root.consolidated_metadata = { kind: "inline", metadata: { "a/../b": JSON.parse(v3array()) } };
+    const error = await failure({ "zarr.json": JSON.stringify(root) });
+    expect(error).toMatchObject({ code: "PARSE_FAILED", variable: "a/../b" });
+  });
+
   it("a sharding codec without inner codecs", async () => {
     const error = await failure({
       ...V3_GROUP,
