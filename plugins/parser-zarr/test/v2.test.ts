@@ -10,8 +10,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ManifestArray, ManifestGroup } from "@vz/core";
+import { HttpReader, ManifestArray, ManifestGroup } from "@vz/core";
 import { FileReader, toUrl } from "@vz/core/node";
+import { startRangeServer } from "@vz/core/testing/tools";
 import { afterAll, describe, expect, it } from "vitest";
 import type * as zarr from "zarrita";
 import { createZarrParser } from "../src/index.js";
@@ -148,5 +149,22 @@ describe.skipIf(Boolean(skipReason))(`Zarr v2 from zarr-python 2 / xarray${skipR
     await expect(createZarrParser({ consolidated: true })(toUrl(join(work, "tree.zarr")), new FileReader())).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
+  });
+
+  it("cf.zarr over HTTP (consolidated .zmetadata, chunks found with HEAD): the same arrays, chunks and values", async () => {
+    const server = await startRangeServer({ root: work });
+    try {
+      const store = await createZarrParser()(`${server.url}/cf.zarr`, new HttpReader());
+      for (const [path, expected] of Object.entries(oracle["cf.zarr"]!)) {
+        const array = store.group.resolve(path) as ManifestArray;
+        expect(array.manifest.chunkCount, `${path}: chunk references = chunk files`).toBe(expected.chunk_files);
+        const { values } = await readThroughZarrita(store as unknown as zarr.Readable, path);
+        expect(sameValues(values, expected.values), `${path} values`).toBe(true);
+      }
+      expect((store.group.resolve("temp") as ManifestArray).manifest.get([2, 1, 0])).toMatchObject({ url: `${server.url}/cf.zarr/temp/2.1.0`, offset: 0 });
+      expect(server.log.filter((request) => request.method === "HEAD" && request.status === 404).map((request) => request.path)).toContain("/cf.zarr/temp/2.1.1");
+    } finally {
+      await server.close();
+    }
   });
 });
