@@ -115,7 +115,8 @@ function v2FillValue(value: unknown, dataType: DataType, context: MetadataContex
   }
   if (dataType.startsWith("float")) {
     if (typeof value === "number") return value;
-    if (value === "NaN" || value === "Infinity" || value === "-Infinity") return value;
+    // Kept as numbers, as vz's other parsers do (the ManifestStore and the writers spell them "NaN", ...).
+    if (value === "NaN" || value === "Infinity" || value === "-Infinity") return Number(value);
     fail(context, `fill_value ${JSON.stringify(value)} is not a number of ${dataType}`);
   }
   if (dataType.startsWith("complex")) {
@@ -140,14 +141,6 @@ function v2FillValue(value: unknown, dataType: DataType, context: MetadataContex
     if (typeof value === "string") return value;
     fail(context, `fill_value ${JSON.stringify(value)} is not a string`);
   }
-  return value;
-}
-
-/** A fill value as xarray's `_FillValue` attribute (numbers for the float specials). */
-function attributeFill(value: unknown): unknown {
-  if (value === "NaN") return Number.NaN;
-  if (value === "Infinity") return Number.POSITIVE_INFINITY;
-  if (value === "-Infinity") return Number.NEGATIVE_INFINITY;
   return value;
 }
 
@@ -246,7 +239,7 @@ export function convertV2Array(
   }
   const fillValue = v2FillValue(zarray.fill_value ?? null, dataType, context);
   if (fillValue !== null && options.fillValueAttribute !== false && !Object.hasOwn(attributes, "_FillValue")) {
-    attributes._FillValue = attributeFill(fillValue);
+    attributes._FillValue = fillValue;
   }
   const metadata: ArrayMetadata = {
     zarr_format: 3,
@@ -354,7 +347,11 @@ export function convertV3Array(document: unknown, context: MetadataContext): Con
     data_type: dataType,
     chunk_grid: { name: "regular", configuration: { chunk_shape: [...chunkShape] } },
     chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: document.fill_value,
+    // The float specials as numbers, as vz's other parsers keep them (written back as "NaN", ...).
+    fill_value:
+      dataType.startsWith("float") && (document.fill_value === "NaN" || document.fill_value === "Infinity" || document.fill_value === "-Infinity")
+        ? Number(document.fill_value)
+        : document.fill_value,
     codecs,
     attributes: { ...attributes },
   };

@@ -167,4 +167,21 @@ describe.skipIf(Boolean(skipReason))(`Zarr v2 from zarr-python 2 / xarray${skipR
       await server.close();
     }
   });
+
+  const netcdf = missingPythonModules(["netCDF4"]);
+  it.skipIf(!existsSync(cli) || netcdf.length > 0)(
+    `vz virtualize first.zarr second.nc --concat-dim time: a Zarr store and a netCDF4 file combine into references identical to xr.concat${netcdf.length ? " (skipped: netCDF4 missing)" : ""}`,
+    () => {
+      runPython([resolve(import.meta.dirname, "python/make-combine.py"), join(work, "combine")]);
+      runCli(["virtualize", "combine/first.zarr", "combine/second.nc", "--combine", "nested", "--concat-dim", "time", "-o", "combined.json"]);
+      const report = JSON.parse(
+        runPython([resolve(import.meta.dirname, "python/compare-combined.py"), join(work, "combine/first.zarr"), join(work, "combine/second.nc"), join(work, "combined.json")]),
+      ) as { problems: string[]; sizes: Record<string, number> };
+      expect(report.problems).toEqual([]);
+      expect(report.sizes).toEqual({ time: 8, lat: 6, lon: 8 });
+      const refs = JSON.parse(readFileSync(join(work, "combined.json"), "utf8")) as { refs: Record<string, unknown> };
+      expect(refs.refs["precip/0.0.0"]).toEqual([toUrl(join(work, "combine/first.zarr/precip/0.0.0")), 0, expect.any(Number)]);
+      expect((refs.refs["precip/2.0.0"] as unknown[])[0]).toBe(toUrl(join(work, "combine/second.nc")));
+    },
+  );
 });
