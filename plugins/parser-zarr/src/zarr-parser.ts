@@ -331,32 +331,41 @@ function chunksFromListing(access: StoreAccess, plans: Map<string, ArrayPlan>): 
 
 /** Fills the chunk manifests by asking for every chunk of the grid (stores that cannot be listed). */
 async function chunksByHead(access: StoreAccess, plans: Map<string, ArrayPlan>, concurrency: number): Promise<void> {
-  const jobs: { plan: ArrayPlan; coords: number[] }[] = [];
-  for (const plan of plans.values()) {
-    const ndim = plan.grid.length;
-    const total = plan.grid.reduce((a, b) => a * b, 1);
-    const coords = new Array<number>(ndim).fill(0);
-    for (let index = 0; index < total; index++) {
-      jobs.push({ plan, coords: [...coords] });
-      for (let d = ndim - 1; d >= 0; d--) {
-        coords[d]!++;
-        if (coords[d]! < plan.grid[d]!) break;
-        coords[d] = 0;
+  // Chunk coordinates are generated as the requests go (never a list of every chunk of every array).
+  function* jobs(): Generator<{ plan: ArrayPlan; coords: number[] }> {
+    for (const plan of plans.values()) {
+      const ndim = plan.grid.length;
+      const total = plan.grid.reduce((a, b) => a * b, 1);
+      const coords = new Array<number>(ndim).fill(0);
+      for (let index = 0; index < total; index++) {
+        yield { plan, coords: [...coords] };
+        for (let d = ndim - 1; d >= 0; d--) {
+          coords[d]!++;
+          if (coords[d]! < plan.grid[d]!) break;
+          coords[d] = 0;
+        }
       }
     }
   }
-  await forEachLimit(jobs, concurrency, async ({ plan, coords }) => {
-    const key = joinKey(plan.path, storedChunkKey(coords, plan.converted.encoding));
-    const url = access.urlOf(key);
-    let size: number;
-    try {
-      size = (await access.reader.head(url, access.readOptions)).size;
-    } catch (error) {
-      if (isVzError(error, "NOT_FOUND")) return; // never written: stays missing
-      throw error;
+  const queue = jobs();
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    for (let next = queue.next(); !next.done && !failed; next = queue.next()) {
+      access.throwIfAborted();
+      const { plan, coords } = next.value;
+      const url = access.urlOf(joinKey(plan.path, storedChunkKey(coords, plan.converted.encoding)));
+      let size: number;
+      try {
+        size = (await access.reader.head(url, access.readOptions)).size;
+      } catch (error) {
+        if (isVzError(error, "NOT_FOUND")) continue; // never written: stays missing
+        failed = true; // the other workers stop asking
+        throw error;
+      }
+      plan.builder.set(coords, url, 0, size);
     }
-    plan.builder.set(coords, url, 0, size);
-  });
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 /** Parses the Zarr store at `url` (its root directory or prefix) into a ManifestStore. */
