@@ -28,6 +28,7 @@ import {
 import { type ChunkKeyEncoding, parseStoredChunkKey, storedChunkKey } from "./chunk-keys.js";
 import { type ConvertedArray, convertV2Array, convertV3Array, groupAttributes } from "./metadata.js";
 import { innerChunkManifest, shardLayout } from "./shards.js";
+import { inlineUtf32Strings, utf32Width } from "./strings.js";
 
 /** Options of {@link createZarrParser}. */
 export interface ZarrParserOptions {
@@ -67,10 +68,20 @@ export interface ZarrParserOptions {
    * becoming the inner chunk grid and codecs — which Zarr v2 / kerchunk output can express.
    */
   shards?: "keep" | "inner";
+  /**
+   * Fixed-length unicode arrays (numpy `<U<n>`, v3 `fixed_length_utf32`): `"string"` (default)
+   * reads them at parse time and inlines them as `string` arrays (`vlen-utf8`), which zarrita and
+   * so vz can read and load (e.g. string dimension coordinates); `"keep"` references them in
+   * place as `fixed_length_utf32` (kerchunk output keeps `<U<n>`; zarrita 0.7 cannot decode it).
+   */
+  fixedLengthStrings?: "string" | "keep";
+  /** In `"string"` mode, arrays larger than this (in bytes, 4 per character) are kept in place. Default 64 MiB. */
+  maxStringBytes?: number;
 }
 
 const DEFAULT_CONCURRENCY = 16;
 const DEFAULT_MAX_CHUNKS = 2 ** 24;
+const DEFAULT_MAX_STRING_BYTES = 64 * 1024 * 1024;
 const PARSER = "zarr";
 
 /** A listed object. */
@@ -304,7 +315,7 @@ interface ArrayPlan {
   converted: ConvertedArray;
   builder: ChunkManifestBuilder;
   grid: number[];
-  /** Metadata and manifest of the inner chunks (shards: "inner"). */
+  /** Metadata and manifest replacing the stored ones: inner chunks (shards: "inner") or inlined strings. */
   inner?: { metadata: ArrayMetadata; manifest: ChunkManifest };
 }
 
@@ -384,7 +395,10 @@ export async function parseZarr(
 }
 
 async function parseStore(url: string, reader: ObjectReader, options: ZarrParserOptions, readOptions: ReadOptions): Promise<ManifestStore> {
-  for (const name of ["concurrency", "maxChunks"] as const) {
+  if (options.fixedLengthStrings !== undefined && options.fixedLengthStrings !== "string" && options.fixedLengthStrings !== "keep") {
+    throw new InvalidArgumentError(`Zarr store ${url}: option fixedLengthStrings ${JSON.stringify(options.fixedLengthStrings)} is not "string" or "keep"`, { url });
+  }
+  for (const name of ["concurrency", "maxChunks", "maxStringBytes"] as const) {
     const value = options[name];
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
       throw new InvalidArgumentError(`Zarr store ${url}: option ${name} ${JSON.stringify(value)} is not a positive integer`, { url });
@@ -524,6 +538,18 @@ async function parseStore(url: string, reader: ObjectReader, options: ZarrParser
         }
         throw error;
       }
+    }
+    access.throwIfAborted();
+  }
+
+  if (options.fixedLengthStrings !== "keep") {
+    const maxStringBytes = options.maxStringBytes ?? DEFAULT_MAX_STRING_BYTES;
+    for (const plan of plans.values()) {
+      const width = utf32Width(plan.converted.metadata);
+      if (width === undefined) continue;
+      const bytes = plan.converted.metadata.shape.reduce((a, b) => a * b, 1) * width * 4;
+      if (bytes > maxStringBytes) continue; // too large to read now: referenced in place
+      plan.inner = await inlineUtf32Strings(plan.converted.metadata, plan.builder.build(), width, reader, plan.path, url);
     }
     access.throwIfAborted();
   }

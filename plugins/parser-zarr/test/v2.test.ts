@@ -58,8 +58,8 @@ describe.skipIf(Boolean(skipReason))(`Zarr v2 from zarr-python 2 / xarray${skipR
     expect(refs.refs["temp/2.1.0"]).toEqual([toUrl(join(work, "cf.zarr/temp/2.1.0")), 0, expect.any(Number)]);
     const report = JSON.parse(runPython([compare, join(work, "cf.zarr"), join(work, "refs.json")])) as Comparison;
     expect(report.problems).toEqual([]);
-    expect(report.variables).toBe(7);
-    expect(report.virtual).toEqual(["count", "level", "precip", "temp"]);
+    expect(report.variables).toBe(10);
+    expect(report.virtual).toEqual(["count", "elevation", "level", "precip", "site_name", "temp"]);
   });
 
   it.skipIf(!existsSync(cli))("vz virtualize picks the zarr parser for a directory ending in .zarr", () => {
@@ -87,6 +87,13 @@ describe.skipIf(Boolean(skipReason))(`Zarr v2 from zarr-python 2 / xarray${skipR
       expect(sameValues(values, expected.values), `${path} values`).toBe(true);
     }
     expect(store.group.attributes).toMatchObject({ title: "vz parser-zarr fixture", version: 3 });
+    // The <U9 coordinate is read at parse time and inlined as strings (zarrita cannot decode <U).
+    const site = store.group.resolve("site") as ManifestArray;
+    expect(site.metadata.data_type).toBe("string");
+    expect(site.metadata.codecs).toEqual([{ name: "vlen-utf8" }]);
+    expect(site.manifest.get([0])).toHaveProperty("data");
+    const kept = await createZarrParser({ fixedLengthStrings: "keep" })(toUrl(join(work, "cf.zarr")), new FileReader());
+    expect((kept.group.resolve("site") as ManifestArray).metadata.data_type).toBe("fixed_length_utf32:9");
     const time = store.group.resolve("time") as ManifestArray;
     expect(time.metadata.attributes).toEqual({ units: "days since 2000-01-01", calendar: "proleptic_gregorian" });
     expect(time.metadata.dimension_names).toEqual(["time"]);

@@ -3,8 +3,9 @@
 usage: make-v2-stores.py OUT_DIR
 
   OUT_DIR/cf.zarr      an xarray dataset: CF `time` coordinate, blosc/zstd, blosc/lz4 and zlib
-                       compressors, shuffle and delta filters, a NaN fill, consolidated metadata,
-                       one chunk file deleted (missing chunk)
+                       compressors, shuffle and delta filters, a NaN fill, a <U9 dimension
+                       coordinate and a vlen-utf8 coordinate, consolidated metadata, one chunk file
+                       deleted (missing chunk)
   OUT_DIR/tree.zarr    zarr-python groups: nested groups with attributes, dimension_separator
                        "/" and ".", missing chunks, fill values, a vlen-utf8 string array, a 0-d
                        array; not consolidated
@@ -40,8 +41,16 @@ ds = xr.Dataset(
         "precip": (("time", "lat", "lon"), precip, {"units": "mm"}),
         "count": (("time", "lat"), count, {"comment": "integer with a fill value"}),
         "level": (("time",), np.array([10, 12, 15, 15, 11], dtype="int32"), {"comment": "delta filter"}),
+        "elevation": (("site",), np.array([120.5, 3.25, 2000.0]), {"units": "m", "coordinates": "site_name"}),
     },
-    coords={"time": time, "lat": ("lat", lat, {"units": "degrees_north"}), "lon": ("lon", lon, {"units": "degrees_east"})},
+    coords={
+        "time": time,
+        "lat": ("lat", lat, {"units": "degrees_north"}),
+        "lon": ("lon", lon, {"units": "degrees_east"}),
+        # a fixed-length unicode dimension coordinate (<U9) and a variable-length one (|O, vlen-utf8)
+        "site": ("site", np.array(["oslo", "málaga", "kathmandu"])),
+        "site_name": ("site", np.array(["Oslo", "Málaga ☀", ""], dtype=object)),
+    },
     attrs={"title": "vz parser-zarr fixture", "history": "made by make-v2-stores.py", "version": 3},
 )
 encoding = {
@@ -97,7 +106,7 @@ def dump(store_path, arrays, top=None):
     for name in arrays:
         arr = group[name]
         values = arr[...]
-        if values.dtype.kind == "O":
+        if values.dtype.kind in "OU":
             flat = [str(v) for v in values.reshape(-1)]
         elif values.dtype.kind == "b":
             flat = [bool(v) for v in values.reshape(-1)]
@@ -108,7 +117,7 @@ def dump(store_path, arrays, top=None):
 
 
 oracle = {
-    "cf.zarr": dump(cf, ["temp", "precip", "count", "level", "time", "lat", "lon"]),
+    "cf.zarr": dump(cf, ["temp", "precip", "count", "level", "elevation", "time", "lat", "lon", "site", "site_name"]),
     "tree.zarr": dump(tree, ["a", "g1/slashed", "g1/g2/deep", "g1/g2/words", "scalar", "flags"]),
 }
 with open(os.path.join(out, "oracle.json"), "w") as f:
