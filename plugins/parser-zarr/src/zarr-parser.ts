@@ -394,9 +394,19 @@ export async function parseZarr(
   }
 }
 
-async function parseStore(url: string, reader: ObjectReader, options: ZarrParserOptions, readOptions: ReadOptions): Promise<ManifestStore> {
-  if (options.fixedLengthStrings !== undefined && options.fixedLengthStrings !== "string" && options.fixedLengthStrings !== "keep") {
-    throw new InvalidArgumentError(`Zarr store ${url}: option fixedLengthStrings ${JSON.stringify(options.fixedLengthStrings)} is not "string" or "keep"`, { url });
+/** Throws InvalidArgumentError naming the first bad option. */
+function validateOptions(url: string, options: ZarrParserOptions): void {
+  const choices: [keyof ZarrParserOptions, readonly string[]][] = [
+    ["chunkDiscovery", ["auto", "list", "head"]],
+    ["onUnsupported", ["raise", "skip"]],
+    ["shards", ["keep", "inner"]],
+    ["fixedLengthStrings", ["string", "keep"]],
+  ];
+  for (const [name, allowed] of choices) {
+    const value = options[name];
+    if (value !== undefined && !allowed.includes(value as string)) {
+      throw new InvalidArgumentError(`Zarr store ${url}: option ${name} ${JSON.stringify(value)} is not ${allowed.map((a) => `"${a}"`).join(" or ")}`, { url });
+    }
   }
   for (const name of ["concurrency", "maxChunks", "maxStringBytes"] as const) {
     const value = options[name];
@@ -404,18 +414,16 @@ async function parseStore(url: string, reader: ObjectReader, options: ZarrParser
       throw new InvalidArgumentError(`Zarr store ${url}: option ${name} ${JSON.stringify(value)} is not a positive integer`, { url });
     }
   }
+  if (options.skipVariables !== undefined && !(Array.isArray(options.skipVariables) && options.skipVariables.every((v) => typeof v === "string"))) {
+    throw new InvalidArgumentError(`Zarr store ${url}: option skipVariables must be a list of array paths`, { url });
+  }
+}
+
+async function parseStore(url: string, reader: ObjectReader, options: ZarrParserOptions, readOptions: ReadOptions): Promise<ManifestStore> {
+  validateOptions(url, options);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS;
   const discovery = options.chunkDiscovery ?? "auto";
-  if (options.shards !== undefined && options.shards !== "keep" && options.shards !== "inner") {
-    throw new InvalidArgumentError(`Zarr store ${url}: option shards ${JSON.stringify(options.shards)} is not "keep" or "inner"`, { url });
-  }
-  if (options.onUnsupported !== undefined && options.onUnsupported !== "raise" && options.onUnsupported !== "skip") {
-    throw new InvalidArgumentError(`Zarr store ${url}: option onUnsupported ${JSON.stringify(options.onUnsupported)} is not "raise" or "skip"`, { url });
-  }
-  if (!["auto", "list", "head"].includes(discovery)) {
-    throw new InvalidArgumentError(`Zarr store ${url}: option chunkDiscovery ${JSON.stringify(discovery)} is not "auto", "list" or "head"`, { url });
-  }
   const access = new StoreAccess(url, reader, readOptions.signal);
   if (discovery !== "head") await access.list(discovery === "list");
   access.throwIfAborted();
