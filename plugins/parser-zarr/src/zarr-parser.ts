@@ -48,7 +48,12 @@ export interface ZarrParserOptions {
   concurrency?: number;
   /** Refuse arrays whose chunk grid has more chunks than this. Default 16 777 216 (2^24). */
   maxChunks?: number;
-  /** Array paths ("temp", "group/temp") to leave out (VirtualiZarr's `skip_variables`). */
+  /**
+   * A group of the store ("model/output") to take as the root (VirtualiZarr's `group`). The group
+   * is read as a store of its own: its own consolidated metadata counts, the root's does not.
+   */
+  group?: string;
+  /** Array paths ("temp", "group/temp") to leave out (VirtualiZarr's `skip_variables`), relative to the root read. */
   skipVariables?: readonly string[];
   /**
    * What to do with an array vz cannot express (an unknown data type, a non-regular chunk
@@ -414,6 +419,9 @@ function validateOptions(url: string, options: ZarrParserOptions): void {
       throw new InvalidArgumentError(`Zarr store ${url}: option ${name} ${JSON.stringify(value)} is not a positive integer`, { url });
     }
   }
+  if (options.group !== undefined && (typeof options.group !== "string" || options.group.split("/").some((part) => part === "." || part === ".."))) {
+    throw new InvalidArgumentError(`Zarr store ${url}: option group ${JSON.stringify(options.group)} is not a group path`, { url });
+  }
   if (options.skipVariables !== undefined && !(Array.isArray(options.skipVariables) && options.skipVariables.every((v) => typeof v === "string"))) {
     throw new InvalidArgumentError(`Zarr store ${url}: option skipVariables must be a list of array paths`, { url });
   }
@@ -424,7 +432,9 @@ async function parseStore(url: string, reader: ObjectReader, options: ZarrParser
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS;
   const discovery = options.chunkDiscovery ?? "auto";
-  const access = new StoreAccess(url, reader, readOptions.signal);
+  const group = (options.group ?? "").replace(/^\/+|\/+$/g, "");
+  const groupPart = /^(file|https?):/i.test(url) ? group.split("/").map(encodeURIComponent).join("/") : group;
+  const access = new StoreAccess(group ? `${url.replace(/\/+$/, "")}/${groupPart}` : url, reader, readOptions.signal);
   if (discovery !== "head") await access.list(discovery === "list");
   access.throwIfAborted();
 

@@ -146,6 +146,15 @@ describe.skipIf(Boolean(skipReason))(`Zarr v2 from zarr-python 2 / xarray${skipR
     expect((store.group.resolve("a") as ManifestArray).metadata.dimension_names).toEqual(["y", "x"]);
   });
 
+  it("group: a sub-group taken as the root", async () => {
+    const store = await createZarrParser({ group: "g1" })(toUrl(join(work, "tree.zarr")), new FileReader());
+    expect(store.group.attributes).toEqual({ name: "first" });
+    expect([...store.group.walkArrays()].map(([path]) => path).sort()).toEqual(["g2/deep", "g2/words", "slashed"]);
+    const { values } = await readThroughZarrita(store as unknown as zarr.Readable, "g2/deep");
+    expect(sameValues(values, oracle["tree.zarr"]!["g1/g2/deep"]!.values)).toBe(true);
+    await expect(createZarrParser({ group: "nope" })(toUrl(join(work, "tree.zarr")), new FileReader())).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
   it("consolidated: false reads every node's own metadata and finds the same arrays", async () => {
     const url = toUrl(join(work, "cf.zarr"));
     const fromConsolidated = await createZarrParser()(url, new FileReader());
