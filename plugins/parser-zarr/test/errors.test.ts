@@ -2,7 +2,9 @@
  * Bad stores give typed VzErrors naming the store, the metadata key and the array; what vz cannot
  * express is UNSUPPORTED (or skipped, with onUnsupported: "skip"); junk in the store is ignored.
  */
-import { isVzError, MemoryReader, type VzError } from "@vz/core";
+import { isVzError, ManifestArray, MemoryReader, type VzError } from "@vz/core";
+import type * as zarr from "zarrita";
+import { assembleShard, readThroughZarrita } from "./helpers.js";
 import { describe, expect, it } from "vitest";
 import { createZarrParser, type ZarrParserOptions } from "../src/index.js";
 
@@ -194,5 +196,36 @@ describe("listing", () => {
       expect(a.manifest.chunkCount).toBe(1);
       expect(a.manifest.get([1])).toEqual({ url: `${STORE}/a/c/1`, offset: 0, length: 8 });
     }
+  });
+});
+
+describe('shards: "inner"', () => {
+  it("reads a shard index at the start of the shard", async () => {
+    const int32 = (values: number[]) => new Uint8Array(Int32Array.from(values).buffer);
+    const sharded = v3array({
+      shape: [2, 4],
+      chunk_grid: { name: "regular", configuration: { chunk_shape: [2, 4] } },
+      fill_value: -1,
+      codecs: [
+        {
+          name: "sharding_indexed",
+          configuration: {
+            chunk_shape: [2, 2],
+            codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "gzip", configuration: { level: 1 } }],
+            index_codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "crc32c" }],
+            index_location: "start",
+          },
+        },
+      ],
+    });
+    const store = await createZarrParser({ shards: "inner" })(
+      STORE,
+      storeOf({ ...V3_GROUP, "s/zarr.json": sharded, "s/c/0/0": assembleShard([undefined, int32([2, 3, 6, 7])], "start") }),
+    );
+    const array = store.group.resolve("s") as ManifestArray;
+    expect(array.manifest.chunkCount).toBe(1);
+    expect(array.manifest.get([0, 1])).toMatchObject({ url: `${STORE}/s/c/0/0`, offset: 2 * 16 + 4 });
+    const { values } = await readThroughZarrita(store as unknown as zarr.Readable, "s");
+    expect(values).toEqual([-1, -1, 2, 3, -1, -1, 6, 7]);
   });
 });

@@ -81,14 +81,15 @@ export function crc32c(bytes: Uint8Array): number {
 
 /**
  * One shard of a `sharding_indexed` array with inner codecs [bytes little-endian, gzip] and index
- * codecs [bytes little-endian, crc32c], index at the end: the encoded inner chunks one after the
- * other, then (offset, nbytes) uint64 pairs per inner chunk in C order (2^64-1 twice for a chunk
- * left out), then the crc32c of those pairs.
+ * codecs [bytes little-endian, crc32c]: the encoded inner chunks one after the other, and the index
+ * — (offset, nbytes) uint64 pairs per inner chunk in C order (2^64-1 twice for a chunk left out),
+ * then the crc32c of those pairs — after them (`"end"`) or before them (`"start"`).
  * `innerChunks[i]` is the little-endian bytes of inner chunk i, or undefined when left out.
  */
-export function assembleShard(innerChunks: readonly (Uint8Array | undefined)[]): Uint8Array {
+export function assembleShard(innerChunks: readonly (Uint8Array | undefined)[], indexLocation: "end" | "start" = "end"): Uint8Array {
   const parts: Uint8Array[] = [];
   const index = new DataView(new ArrayBuffer(innerChunks.length * 16));
+  const base = indexLocation === "start" ? innerChunks.length * 16 + 4 : 0;
   let offset = 0;
   innerChunks.forEach((chunk, i) => {
     if (!chunk) {
@@ -97,7 +98,7 @@ export function assembleShard(innerChunks: readonly (Uint8Array | undefined)[]):
       return;
     }
     const encoded = new Uint8Array(gzipSync(chunk, { level: 1 }));
-    index.setBigUint64(i * 16, BigInt(offset), true);
+    index.setBigUint64(i * 16, BigInt(base + offset), true);
     index.setBigUint64(i * 16 + 8, BigInt(encoded.length), true);
     parts.push(encoded);
     offset += encoded.length;
@@ -106,13 +107,14 @@ export function assembleShard(innerChunks: readonly (Uint8Array | undefined)[]):
   const checksum = new Uint8Array(4);
   new DataView(checksum.buffer).setUint32(0, crc32c(indexBytes), true);
   const out = new Uint8Array(offset + indexBytes.length + 4);
-  let at = 0;
+  let at = base;
   for (const part of parts) {
     out.set(part, at);
     at += part.length;
   }
-  out.set(indexBytes, at);
-  out.set(checksum, at + indexBytes.length);
+  const indexAt = indexLocation === "start" ? 0 : at;
+  out.set(indexBytes, indexAt);
+  out.set(checksum, indexAt + indexBytes.length);
   return out;
 }
 
