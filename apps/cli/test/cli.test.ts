@@ -40,7 +40,7 @@ describe("vz", () => {
     expect(code).toBe(0);
     const names = (JSON.parse(out) as { parsers: { name: string; package: string }[] }).parsers.map((p) => `${p.name}:${p.package}`);
     expect(names).toEqual(
-      expect.arrayContaining(["hdf5:@vz/parser-hdf5", "tiff:@vz/parser-tiff", "kerchunk:@vz/parser-kerchunk", "netcdf3:@vz/parser-netcdf3", "dmrpp:@vz/parser-dmrpp"]),
+      expect.arrayContaining(["hdf5:@vz/parser-hdf5", "tiff:@vz/parser-tiff", "kerchunk:@vz/parser-kerchunk", "netcdf3:@vz/parser-netcdf3", "dmrpp:@vz/parser-dmrpp", "zarr:@vz/parser-zarr"]),
     );
   });
 

@@ -24,12 +24,14 @@ export async function readCommand(
 ): Promise<number> {
   const localPath = resolve(context.cwd, input.replace(/^file:\/\//, ""));
   const isDirectory = !/^[a-z][a-z0-9+.-]*:\/\//i.test(input.replace(/^file:\/\//, "")) && existsSync(localPath) && statSync(localPath).isDirectory();
-  // A directory is an Icechunk repository unless it is kerchunk Parquet references (.zmetadata) or a parser is named.
-  if (isDirectory && !options.parser && !existsSync(resolve(localPath, ".zmetadata"))) {
+  // A directory is a Zarr store when it has root metadata (zarr.json, .zgroup), else an Icechunk
+  // repository unless it is kerchunk Parquet references (.zmetadata) or a parser is named.
+  const isZarrStore = isDirectory && (existsSync(resolve(localPath, "zarr.json")) || existsSync(resolve(localPath, ".zgroup")));
+  if (isDirectory && !isZarrStore && !options.parser && !existsSync(resolve(localPath, ".zmetadata"))) {
     return readIcechunk(context, localPath, options);
   }
   const url = inputUrl(context, input);
-  const parserName = options.parser ?? (isDirectory ? "kerchunk" : undefined);
+  const parserName = options.parser ?? (isZarrStore ? "zarr" : isDirectory ? "kerchunk" : undefined);
   const choice = parserChoice(context, url, input, parserName);
   const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
   const path = options.variable.replace(/^\/+/, "");
