@@ -15,8 +15,8 @@ const USAGE = `vz — virtual Zarr datasets from HDF5/netCDF4, TIFF and more
 Usage:
   vz virtualize <file|url>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json|parquet|icechunk]
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
-  vz inspect <file|url> [--parser NAME] [--group G] [--json]
-  vz read <file|url|icechunk repo> --var NAME [--slice 0:10,:,3] [--parser NAME] [--json]
+  vz inspect <file|url> [--parser NAME] [--group G] [--json] [--allow PREFIX]... [--root URL]
+  vz read <file|url|icechunk repo> --var NAME [--slice 0:10,:,3] [--parser NAME] [--json] [--allow PREFIX]... [--root URL]
   vz parsers [--json]
 
 Options:
@@ -24,6 +24,11 @@ Options:
   --skip-unsupported  leave out (and report) variables that cannot be virtualized instead of failing
   --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
   --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
+  --allow PREFIX      a reference set (kerchunk, DMR++, Icechunk) may also read chunks under PREFIX
+                      (a URL prefix or a local folder; repeatable; config key "allow"). By default
+                      only its own folder (local) or origin/bucket (remote) is read.
+  --root URL          where relative chunk URLs of kerchunk references live (default: the reference
+                      file's folder; config parserOptions.kerchunk.root)
   -h, --help          this help;  -v, --version  the version
 `;
 
@@ -63,6 +68,8 @@ export async function run(
         json: { type: "boolean" },
         "skip-unsupported": { type: "boolean" },
         config: { type: "string" },
+        allow: { type: "string", multiple: true },
+        root: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -85,6 +92,7 @@ export async function run(
     const context = await createContext({
       ...(io.cwd ? { cwd: io.cwd } : {}),
       ...(values.config ? { configPath: values.config } : {}),
+      ...(values.allow ? { allow: values.allow } : {}),
       out,
       err,
     });
@@ -113,6 +121,7 @@ export async function run(
           ...(values["concat-dim"] ? { concatDim: values["concat-dim"] } : {}),
           ...(values.combine ? { combine: values.combine as "by-coords" | "nested" } : {}),
           ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
+          ...(values.root ? { root: values.root } : {}),
         });
       }
       case "inspect":
@@ -121,6 +130,7 @@ export async function run(
           ...(values.parser ? { parser: values.parser } : {}),
           ...(values.group ? { group: values.group } : {}),
           ...(values.json ? { json: true } : {}),
+          ...(values.root ? { root: values.root } : {}),
         });
       case "read":
         if (rest.length !== 1) throw new UsageError("vz read takes one file or URL");
@@ -129,6 +139,7 @@ export async function run(
           ...(values.slice ? { slice: values.slice } : {}),
           ...(values.parser ? { parser: values.parser } : {}),
           ...(values.json ? { json: true } : {}),
+          ...(values.root ? { root: values.root } : {}),
         });
       case "parsers":
         return await parsersCommand(context, { ...(values.json ? { json: true } : {}) });

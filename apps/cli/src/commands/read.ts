@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
+import { InvalidArgumentError, ManifestArray, registerCodecs } from "@vz/core";
 import * as zarr from "zarrita";
-import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { type CliContext, inputUrl, openInput } from "../context.js";
 
 /** Parses "0:10,:,3" into zarrita selections (null = all, number = index, slice). */
 export function parseSlice(text: string | undefined, ndim: number): (number | null | ReturnType<typeof zarr.slice>)[] {
@@ -28,7 +28,7 @@ export function parseSlice(text: string | undefined, ndim: number): (number | nu
 export async function readCommand(
   context: CliContext,
   input: string,
-  options: { variable?: string; slice?: string; parser?: string; json?: boolean },
+  options: { variable?: string; slice?: string; parser?: string; json?: boolean; root?: string },
 ): Promise<number> {
   if (!options.variable) throw new InvalidArgumentError("vz read: --var is required");
   const localPath = resolve(context.cwd, input.replace(/^file:\/\//, ""));
@@ -39,8 +39,10 @@ export async function readCommand(
   }
   const url = inputUrl(context, input);
   const parserName = options.parser ?? (isDirectory ? "kerchunk" : undefined);
-  const choice = parserChoice(context, url, input, parserName);
-  const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+  const { store } = await openInput(context, url, input, {
+    ...(parserName ? { parser: parserName } : {}),
+    ...(options.root ? { root: options.root } : {}),
+  });
   const path = options.variable.replace(/^\/+/, "");
   const node = store.group.resolve(path);
   if (!(node instanceof ManifestArray)) {

@@ -2,13 +2,12 @@ import { resolve } from "node:path";
 import {
   InvalidArgumentError,
   type MfdatasetProgress,
-  openManifestStore,
   openVirtualMfdataset,
   toVirtualDataset,
   type VirtualDataset,
 } from "@vz/core";
 import { writeKerchunk } from "@vz/core/node";
-import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { type CliContext, inputUrl, openInput, parserChoice } from "../context.js";
 import { formatBytes } from "../format.js";
 
 /** Options of `vz virtualize`. */
@@ -27,6 +26,8 @@ export interface VirtualizeOptions {
   combine?: "by-coords" | "nested";
   /** Leave out variables the parser cannot virtualize (reported on stderr) instead of failing. */
   skipUnsupported?: boolean;
+  /** kerchunk inputs: where relative chunk URLs live (default: the reference file's folder). */
+  root?: string;
 }
 
 /** `vz virtualize <input>... -o OUT`: virtualize files and write kerchunk references atomically. */
@@ -46,6 +47,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
       reader: context.reader,
       registry: context.registry,
       ...choice,
+      ...(context.allowedPrefixes ? { allowedPrefixes: context.allowedPrefixes } : {}),
       combine,
       ...(combine === "nested" ? { concatDim: options.concatDim ?? null } : {}),
       ...(options.group ? { group: options.group } : {}),
@@ -57,8 +59,11 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   } else {
     const input = inputs[0]!;
     const url = inputUrl(context, input);
-    const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
-    const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+    const { store } = await openInput(context, url, input, {
+      ...(options.parser ? { parser: options.parser } : {}),
+      ...(options.root ? { root: options.root } : {}),
+      ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
+    });
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
     }
