@@ -132,6 +132,27 @@ function rootUrl(root: string, base: string): string {
   return url.endsWith("/") ? url : `${url}/`;
 }
 
+/**
+ * The kerchunk `root` the user chose: `--root` (against the working directory), else the config's
+ * `parserOptions.kerchunk.root` or a rule's `root` (against the config file's folder); undefined
+ * when neither is set (then each reference file's own folder is used).
+ */
+export function kerchunkRoot(context: CliContext, parserOptions: Record<string, unknown>, flag: string | undefined): string | undefined {
+  if (flag !== undefined) return rootUrl(flag, context.cwd);
+  if (typeof parserOptions.root === "string") return rootUrl(parserOptions.root, context.configSource ? dirname(context.configSource) : context.cwd);
+  return undefined;
+}
+
+/**
+ * The folder holding a reference set, as a URL ending in "/": `https://host/a/refs.json` →
+ * `https://host/a/`, `file:///data/refs.parq/` → `file:///data/`. Relative chunk URLs resolve here.
+ */
+export function referenceFolder(url: string): string {
+  const path = url.replace(/[?#].*$/, "").replace(/\/+$/, "").replace(/\/\.zmetadata$/, "");
+  const cut = path.lastIndexOf("/");
+  return cut < 0 || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/?$/.test(path.slice(0, cut + 1)) ? referencePlace(url) : path.slice(0, cut + 1);
+}
+
 /** What {@link openInput} opened. */
 export interface OpenedInput {
   store: ManifestStore;
@@ -162,7 +183,6 @@ export async function openInput(
     plugin = selection.plugin;
     reason = selection.reason;
   }
-  const configDir = context.configSource ? dirname(context.configSource) : context.cwd;
   const parserOptions: Record<string, unknown> = {
     ...(context.config.parserOptions?.[name] ?? {}),
     ...(rule?.options ?? {}),
@@ -170,11 +190,10 @@ export async function openInput(
   };
   const allowed = [...(context.allowedPrefixes ?? [])];
   if (name === "kerchunk") {
-    if (options.root !== undefined) parserOptions.root = rootUrl(options.root, context.cwd);
-    else if (typeof parserOptions.root === "string") parserOptions.root = rootUrl(parserOptions.root, configDir);
-    else parserOptions.root = referencePlace(url);
+    const chosen = kerchunkRoot(context, parserOptions, options.root);
+    parserOptions.root = chosen ?? referenceFolder(url);
     // A root the user chose is a place the user allowed.
-    if (options.root !== undefined || parserOptions.root !== referencePlace(url)) allowed.push(parserOptions.root as string);
+    if (chosen !== undefined) allowed.push(chosen);
   }
   const { store, parserName } = await openManifestStore(url, {
     reader: context.reader,

@@ -127,6 +127,29 @@ describe("vz on local kerchunk references", () => {
     expect(JSON.parse(allowed.out).values).toEqual(JSON.parse(direct.out).values);
   });
 
+  it("virtualize of many reference files resolves each one's relative URLs in its own folder, and refuses outside ones", async () => {
+    const first = join(work, "many-a");
+    const second = join(work, "many-b");
+    for (const dir of [first, second]) {
+      mkdirSync(dir);
+      writeFileSync(join(dir, "data.bin"), bytes);
+      writeFileSync(join(dir, "refs.json"), refsTo("data.bin"));
+    }
+    const output = join(work, "many.json");
+    const result = await vz(elsewhereCwd, "virtualize", join(first, "refs.json"), join(second, "refs.json"), "--parser", "kerchunk", "--concat-dim", "x", "--loadable", "", "-o", output);
+    expect(result.err).toContain("wrote");
+    expect(result.code).toBe(0);
+    const refs = JSON.parse(readFileSync(output, "utf8")) as { refs: Record<string, unknown> };
+    expect(refs.refs["x/0"]).toEqual([pathToFileURL(join(first, "data.bin")).href, 0, 4]);
+    expect(refs.refs["x/1"]).toEqual([pathToFileURL(join(second, "data.bin")).href, 0, 4]);
+    writeFileSync(join(second, "refs.json"), refsTo("file:///etc/passwd"));
+    const refused = await vz(elsewhereCwd, "virtualize", join(first, "refs.json"), join(second, "refs.json"), "--parser", "kerchunk", "--concat-dim", "x", "--loadable", "x", "-o", join(work, "many2.json"));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("URL_NOT_ALLOWED");
+    expect(refused.err).toContain("file:///etc/passwd");
+    expect(existsSync(join(work, "many2.json"))).toBe(false);
+  });
+
   it.skipIf(!existsSync(sharedAir))("inspects and reads ../shared/data/netcdf4/air.nc.kerchunk.json (relative URLs) from another directory, no config", async () => {
     expect(readFileSync(sharedAir, "utf8")).toContain('"u": "air.nc"');
     const path = relative(elsewhereCwd, sharedAir);
@@ -150,9 +173,14 @@ describe("vz on kerchunk references served over HTTP (loopback)", () => {
         "/port.json": new TextEncoder().encode(refsTo(`${other.url}/data.bin`)),
         "/metadata.json": new TextEncoder().encode(refsTo("http://169.254.169.254/latest/meta-data/iam/security-credentials/")),
         "/own.json": new TextEncoder().encode(refsTo("data.bin")),
+        "/sub/data.bin": bytes.map((b) => b + 2),
+        "/sub/own.json": new TextEncoder().encode(refsTo("data.bin")),
       },
     });
     servers.push(host);
+    const nested = await vz(elsewhereCwd, "read", `${host.url}/sub/own.json`, "--parser", "kerchunk", "--var", "x", "--json");
+    expect(nested.code).toBe(0);
+    expect(JSON.parse(nested.out).values).toEqual([12, 22, 32, 42]);
     expectRefused(await vz(elsewhereCwd, "read", `${host.url}/passwd.json`, "--parser", "kerchunk", "--var", "x"), "file:///etc/passwd", `${host.url}/passwd.json`);
     expectRefused(await vz(elsewhereCwd, "read", `${host.url}/port.json`, "--parser", "kerchunk", "--var", "x"), `${other.url}/data.bin`, `--allow ${other.url}/`);
     expectRefused(await vz(elsewhereCwd, "read", `${host.url}/metadata.json`, "--parser", "kerchunk", "--var", "x"), "169.254.169.254", "instance-metadata");

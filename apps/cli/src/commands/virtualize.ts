@@ -1,13 +1,14 @@
 import { resolve } from "node:path";
 import {
   InvalidArgumentError,
+  type ParserPlugin,
   type MfdatasetProgress,
   openVirtualMfdataset,
   toVirtualDataset,
   type VirtualDataset,
 } from "@vz/core";
 import { writeKerchunk } from "@vz/core/node";
-import { type CliContext, inputUrl, openInput, parserChoice } from "../context.js";
+import { type CliContext, inputUrl, kerchunkRoot, openInput, parserChoice, referenceFolder } from "../context.js";
 import { formatBytes } from "../format.js";
 
 /** Options of `vz virtualize`. */
@@ -40,14 +41,17 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   let vds: VirtualDataset;
   if (multi) {
     const urls = inputs.map((input) => inputUrl(context, input));
-    const choice = parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
+    const choice = await referenceAwareChoice(
+      context,
+      parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {}),
+      options.root,
+    );
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
     vds = await openVirtualMfdataset(urls, {
       reader: context.reader,
       registry: context.registry,
       ...choice,
-      ...(context.allowedPrefixes ? { allowedPrefixes: context.allowedPrefixes } : {}),
       combine,
       ...(combine === "nested" ? { concatDim: options.concatDim ?? null } : {}),
       ...(options.group ? { group: options.group } : {}),
@@ -101,6 +105,32 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     `wrote ${output} (${format}${size}): ${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
   );
   return 0;
+}
+
+/**
+ * For many kerchunk reference files: each file's relative chunk URLs resolve against its own folder
+ * (unless `--root` or the config's `parserOptions.kerchunk.root` name one), and the allowed places
+ * are `context.allowedPrefixes` plus a root the user chose.
+ */
+async function referenceAwareChoice(
+  context: CliContext,
+  choice: { parser?: string; parserOptions: Record<string, unknown> },
+  root: string | undefined,
+): Promise<{ parser?: string | ParserPlugin; parserOptions: Record<string, unknown>; allowedPrefixes?: string[] }> {
+  const allowed = [...(context.allowedPrefixes ?? [])];
+  if (choice.parser !== "kerchunk") return { ...choice, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+  const plugin = await context.registry.get("kerchunk");
+  const chosen = kerchunkRoot(context, choice.parserOptions, root);
+  if (chosen !== undefined) {
+    allowed.push(chosen);
+    return { parser: plugin, parserOptions: { ...choice.parserOptions, root: chosen }, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+  }
+  const perFile: ParserPlugin = {
+    ...plugin,
+    create: (options) => (url, reader, readOptions) =>
+      plugin.create({ ...(options as Record<string, unknown>), root: referenceFolder(url) })(url, reader, readOptions),
+  };
+  return { parser: perFile, parserOptions: choice.parserOptions, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
 }
 
 /** A one-line progress bar on stderr when it is a terminal; a final count otherwise. */
