@@ -86,6 +86,12 @@ describe("prefix matching", () => {
     expect(isMetadataAddress("10.0.0.1")).toBe(false);
   });
 
+  it("sees through other spellings of special hosts", () => {
+    for (const url of ["http://127.1/x", "http://2130706433/x", "http://0x7f.0.0.1/x", "http://[::ffff:127.0.0.1]/x", "http://localhost./x", "http://169.254.169.254./x", "http://[::ffff:a9fe:a9fe]/x", "http://METADATA.google.internal./x"]) {
+      expect(() => checkReferenceUrl(url, "https://cdn.example/r.json", ["http://"]), url).toThrow(/only a prefix naming that host allows/);
+    }
+  });
+
   it("a broad prefix never covers a special host; a prefix naming the host does", () => {
     const places = ["https://", "http://"];
     expect(() => checkReferenceUrl("http://169.254.169.254/latest/meta-data/", "https://cdn.example/r.json", places)).toThrow(/instance-metadata/);

@@ -122,7 +122,7 @@ const METADATA_NAMES = new Set(["metadata.google.internal", "metadata", "metadat
  * 169.254.0.0/16 (AWS, Azure, GCP, OpenStack), 100.100.100.200 (Alibaba), fd00:ec2::254 (AWS IPv6).
  */
 export function isMetadataAddress(address: string): boolean {
-  const host = address.toLowerCase().replace(/^\[|\]$/g, "");
+  const host = address.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
   if (METADATA_NAMES.has(host)) return true;
   const v4 = ipv4Of(host);
   if (v4) return (v4[0] === 169 && v4[1] === 254) || (v4[0] === 100 && v4[1] === 100 && v4[2] === 100 && v4[3] === 200);
@@ -168,7 +168,7 @@ function expandIpv6(host: string): string | undefined {
  * ranges (10/8, 172.16/12, 192.168/16, 100.64/10 shared, 0/8), unique-local IPv6 (fc00::/7).
  */
 export function isSpecialHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[|\]$/g, "");
+  const name = host.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
   if (name === "localhost" || name.endsWith(".localhost") || isMetadataAddress(name)) return true;
   const v4 = ipv4Of(name);
   if (v4) {
