@@ -104,6 +104,23 @@ describe("HttpReader redirects", () => {
     expect(() => new HttpReader({ redirect: "sometimes" as "follow" })).toThrow(/redirect must be/);
   });
 
+  it("in a browser (opaque redirects) lets fetch follow, then refuses an answer from another origin", async () => {
+    const calls: string[] = [];
+    const fake = (finalUrl: string): typeof globalThis.fetch =>
+      async (input, init) => {
+        calls.push(`${String(input)} ${init?.redirect}`);
+        if (init?.redirect === "manual") return Object.defineProperty(new Response(null, { status: 200 }), "type", { value: "opaqueredirect" });
+        const response = new Response(new Uint8Array([1, 2, 3, 4]), { status: 206, headers: { "content-range": "bytes 0-3/10" } });
+        Object.defineProperty(response, "redirected", { value: true });
+        return Object.defineProperty(response, "url", { value: finalUrl });
+      };
+    const foreign = new HttpReader({ retry: noRetry, fetch: fake("https://elsewhere.example/x.bin") });
+    expect(await refused(foreign.getRange("https://cdn.example/x.bin", 0, 4))).toContain("https://elsewhere.example/x.bin");
+    expect(calls).toEqual(["https://cdn.example/x.bin manual", "https://cdn.example/x.bin follow"]);
+    const same = new HttpReader({ retry: noRetry, fetch: fake("https://cdn.example/y.bin") });
+    expect(await same.getRange("https://cdn.example/x.bin", 0, 4)).toEqual(new Uint8Array([1, 2, 3, 4]));
+  });
+
   it("checkUrl sees the first URL and every redirect target before a request goes there", async () => {
     const s = await server({
       files: { "/real.bin": data },
