@@ -6,10 +6,10 @@
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { isVzError, type KerchunkRefs, type ManifestStore, type ObjectReader, openManifestStore } from "@vz/core";
-import { createDefaultReaders, writeKerchunkParquet } from "@vz/core/node";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isVzError, type KerchunkRefs, type ManifestStore, type ObjectReader, openManifestStore, openVirtualMfdataset } from "@vz/core";
+import { createDefaultReaders, createThreadPool, writeKerchunkParquet } from "@vz/core/node";
 import { startRangeServer, type RangeServer } from "@vz/core/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import kerchunkPlugin from "../src/index.js";
@@ -181,5 +181,30 @@ describe("kerchunk JSON served over HTTP", () => {
     expect(await (await open(`${host.url}/own.json`, reader, { root: `${host.url}/` })).get("x/c/0")).toEqual(own);
     // the other port by name
     expect(await (await open(`${host.url}/port.json`, reader, { allowedPrefixes: [`${target.url}/`] })).get("x/c/0")).toEqual(elsewhere);
+  });
+});
+
+describe("openVirtualMfdataset in worker threads", () => {
+  it("loads variables through the policy in the workers, and allowedPrefixes reach them", async () => {
+    const pluginModule = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/index.js");
+    const pool = createThreadPool({ size: 1, parserModule: pluginModule });
+    try {
+      const passwd = writeRefs("pool-passwd.json", "file:///etc/passwd");
+      const error = await openVirtualMfdataset([passwd], { reader: spyReader(), parallel: pool, loadableVariables: ["x"] }).catch((e: unknown) => e);
+      expect(isVzError(error, "URL_NOT_ALLOWED")).toBe(true);
+      expect((error as Error).message).toContain("file:///etc/passwd");
+      const other = writeRefs("pool-other.json", pathToFileURL(join(otherDir, "data.bin")).href);
+      await expect(openVirtualMfdataset([other], { reader: spyReader(), parallel: pool, loadableVariables: ["x"] })).rejects.toMatchObject({ code: "URL_NOT_ALLOWED" });
+      const vds = await openVirtualMfdataset([other], {
+        reader: spyReader(),
+        parallel: pool,
+        loadableVariables: ["x"],
+        allowedPrefixes: [pathToFileURL(otherDir).href],
+      });
+      const x = vds.variables.get("x")!;
+      expect(Array.from((x.data as { values: ArrayLike<number> }).values)).toEqual([5, 6, 7, 8]);
+    } finally {
+      await pool.close();
+    }
   });
 });
