@@ -75,6 +75,20 @@ describe("prefix matching", () => {
     expect(() => normalizePrefix("data/in")).toThrow(/not an absolute URL/);
   });
 
+  it("names refused URLs without credentials or signed query strings", () => {
+    const error = (() => {
+      try {
+        checkReferenceUrl("https://user:pw@data.example/x.nc?X-Amz-Signature=abc", "https://refs.example/r.json?token=t", []);
+      } catch (e) {
+        return e as Error & { url: string };
+      }
+    })()!;
+    expect(error.message).toContain("https://<credentials>@data.example/x.nc?<redacted>");
+    expect(error.message).toContain("https://refs.example/r.json?<redacted>");
+    expect(error.message).not.toMatch(/abc|pw|token=t/);
+    expect(error.url).toBe("https://<credentials>@data.example/x.nc?<redacted>");
+  });
+
   it("knows loopback, link-local, private and metadata hosts", () => {
     for (const host of ["127.0.0.1", "localhost", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "::1", "fd00:ec2::254", "fe80::1", "100.100.100.200", "metadata.google.internal", "::ffff:127.0.0.1"]) {
       expect(isSpecialHost(host), host).toBe(true);

@@ -216,19 +216,27 @@ export function checkReferenceUrl(url: string, referenceSet: string, allowedPlac
   throw refusal(url, referenceSet, allowedPlaces, why);
 }
 
+/** `url` without credentials or query string (signed URLs), for messages (as HttpReader's `redactUrl`). */
+function shown(url: string): string {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?/.exec(url);
+  if (!match) return url.replace(/\?.*$/, "?<redacted>");
+  const authority = match[2]!.replace(/^.*@/, "<credentials>@");
+  return `${match[1]}${authority}${match[3]}${match[4] ? "?<redacted>" : ""}`;
+}
+
 function suggestedPrefix(url: string): string {
   const match = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^?#]*\/)/.exec(url);
   return match ? match[1]! : url;
 }
 
 function refusal(url: string, referenceSet: string, allowedPlaces: readonly string[], why: string): UrlNotAllowedError {
-  const prefix = suggestedPrefix(url);
+  const prefix = shown(suggestedPrefix(url));
   return new UrlNotAllowedError(
-    `refusing to read ${url}: the reference set ${referenceSet} points there, and ${why}. ` +
-      `Allowed places: ${allowedPlaces.join(", ") || "(none)"}. ` +
+    `refusing to read ${shown(url)}: the reference set ${shown(referenceSet)} points there, and ${why}. ` +
+      `Allowed places: ${allowedPlaces.map(shown).join(", ") || "(none)"}. ` +
       `To allow it, pass ${ALLOW_FLAG} ${prefix} (vz CLI), add "${prefix}" to "${ALLOW_CONFIG_KEY}" in vz.config.json, ` +
       `or to the ${ALLOW_OPTION} option (API)`,
-    { url },
+    { url: shown(url) },
   );
 }
 
