@@ -76,6 +76,7 @@ export {
   isSpecialHost,
   normalizePrefix,
   referencePlace,
+  registerHostResolver,
   underPrefix,
   withReferencePolicy,
 } from "./readers/reference-policy.js";

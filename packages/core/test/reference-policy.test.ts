@@ -135,6 +135,36 @@ describe("withReferencePolicy", () => {
     expect(inner.urls).toEqual(["file:///refs/data.bin"]);
   });
 
+  it("a host name that only a bare scheme allows must not resolve to a private or metadata address", async () => {
+    const looked: string[] = [];
+    const lookup = async (host: string): Promise<string[]> => {
+      looked.push(host);
+      if (host === "intranet.test") return ["93.184.216.34", "10.0.0.5"];
+      if (host === "creds.test") return ["169.254.169.254"];
+      if (host === "public.test") return ["93.184.216.34"];
+      throw new Error("ENOTFOUND");
+    };
+    const remote = new MemoryReader({
+      "https://intranet.test/x.bin": new Uint8Array([1]),
+      "https://public.test/x.bin": new Uint8Array([2]),
+      "https://creds.test/x.bin": new Uint8Array([3]),
+    });
+    const inner = spy(remote);
+    const guarded = withReferencePolicy(inner, { referenceSet: "https://refs.example/r.json", allowedPrefixes: ["https://"], lookup });
+    expect(await refusal(guarded.get("https://intranet.test/x.bin")).then((e) => e.message)).toContain("intranet.test resolves to 10.0.0.5");
+    expect(await refusal(guarded.get("https://creds.test/x.bin")).then((e) => e.message)).toContain("instance-metadata");
+    expect(await guarded.get("https://public.test/x.bin")).toEqual(new Uint8Array([2]));
+    expect(inner.urls).toEqual(["https://public.test/x.bin"]);
+    // a prefix naming the host needs no resolution; nor does the reference set's own origin
+    const named = withReferencePolicy(remote, { referenceSet: "https://intranet.test/r.json", allowedPrefixes: ["https://", "https://creds.test/"], lookup });
+    looked.length = 0;
+    expect(await named.get("https://intranet.test/x.bin")).toEqual(new Uint8Array([1]));
+    expect(await named.get("https://creds.test/x.bin")).toEqual(new Uint8Array([3]));
+    expect(looked).toEqual([]);
+    const off = withReferencePolicy(remote, { referenceSet: "https://refs.example/r.json", allowedPrefixes: ["https://"], lookup: false });
+    expect(await off.get("https://intranet.test/x.bin")).toEqual(new Uint8Array([1]));
+  });
+
   it("allowedPrefixes widen the places; wrapping twice keeps the outer policy", async () => {
     const inner = spy(memory);
     const guarded = withReferencePolicy(inner, { referenceSet: "file:///refs/refs.json", allowedPrefixes: ["file:///etc"] });

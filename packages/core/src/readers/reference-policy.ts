@@ -33,6 +33,21 @@ export interface ReferencePolicyOptions {
    * directory: `file:///data/in` allows `file:///data/in/a.nc`, not `file:///data/inx`.
    */
   allowedPrefixes?: readonly string[];
+  /**
+   * Resolves a host name to its addresses. Used only for an http(s) chunk URL that a bare-scheme
+   * prefix (`"https://"`) allows, whose host is a name: when any address is loopback, link-local,
+   * private or a metadata address, the URL is refused (a broad prefix never reaches the local
+   * network, even through a public-looking name). Default: the resolver registered by
+   * `@vz/core/node` (`node:dns`), none in browsers; `false` turns the check off.
+   */
+  lookup?: ((hostname: string) => Promise<string[]>) | false;
+}
+
+let registeredLookup: ((hostname: string) => Promise<string[]>) | undefined;
+
+/** Registers the default host resolver of {@link withReferencePolicy} (`@vz/core/node` registers `node:dns`). */
+export function registerHostResolver(lookup: ((hostname: string) => Promise<string[]>) | undefined): void {
+  registeredLookup = lookup;
 }
 
 /** A reader that checks every URL against a reference policy. */
@@ -197,6 +212,11 @@ function namesHost(prefix: string, url: string): boolean {
  * UrlNotAllowedError naming the URL, the reference set, the allowed places and how to allow it.
  */
 export function checkReferenceUrl(url: string, referenceSet: string, allowedPlaces: readonly string[]): string {
+  return matchReferenceUrl(url, referenceSet, allowedPlaces).url;
+}
+
+/** Like {@link checkReferenceUrl}, also telling which allowed place matched. */
+function matchReferenceUrl(url: string, referenceSet: string, allowedPlaces: readonly string[]): { url: string; place: string } {
   let normalized: string;
   try {
     normalized = normalizeUrl(url);
@@ -205,10 +225,12 @@ export function checkReferenceUrl(url: string, referenceSet: string, allowedPlac
   }
   const host = SCHEME.exec(normalized)?.[1]?.toLowerCase() === "file" ? undefined : hostOf(normalized);
   const special = host !== undefined && isSpecialHost(host);
-  for (const place of allowedPlaces) {
+  // Places naming a host or path first: a bare scheme matches only when nothing narrower does.
+  const bare = (place: string): boolean => /^[a-z][a-z0-9+.-]*:\/\/$/.test(place);
+  for (const place of [...allowedPlaces.filter((p) => !bare(p)), ...allowedPlaces.filter(bare)]) {
     if (!underPrefix(normalized, place)) continue;
     if (special && !namesHost(place, normalized)) continue;
-    return normalized;
+    return { url: normalized, place };
   }
   const why = special
     ? `its host ${host} is ${isMetadataAddress(host) ? "a cloud instance-metadata host" : "a loopback, link-local or private-network host"}, which only a prefix naming that host allows`
@@ -253,36 +275,78 @@ export function withReferencePolicy(reader: ObjectReader, options: ReferencePoli
   if (isReferencePolicyReader(reader)) return reader;
   const referenceSet = normalizeUrl(options.referenceSet);
   const places = [referencePlace(referenceSet), ...(options.allowedPrefixes ?? []).map(normalizePrefix)];
-  return new PolicyReader(reader, referenceSet, [...new Set(places)]);
+  const lookup = options.lookup === false ? undefined : (options.lookup ?? registeredLookup);
+  return new PolicyReader(reader, referenceSet, [...new Set(places)], lookup);
 }
+
+/** How long a host's resolved addresses are reused by a policy reader: 30 s. */
+const LOOKUP_TTL_MS = 30_000;
 
 class PolicyReader implements ReferencePolicyReader {
   readonly [POLICY_MARKER] = true;
+  readonly #lookup: ((hostname: string) => Promise<string[]>) | undefined;
+  readonly #resolved = new Map<string, { at: number; addresses: Promise<string[]> }>();
+
   constructor(
     readonly inner: ObjectReader,
     readonly referenceSet: string,
     readonly allowedPlaces: readonly string[],
-  ) {}
+    lookup: ((hostname: string) => Promise<string[]>) | undefined,
+  ) {
+    this.#lookup = lookup;
+  }
 
   check(url: string): string {
     // The reference set itself (and files inside a directory reference set) are always readable.
     if (url === this.referenceSet) return url;
     return checkReferenceUrl(url, this.referenceSet, this.allowedPlaces);
   }
+
+  /** {@link check}, plus: a host name that only a bare scheme allows must not resolve to a special address. */
+  async #allowed(url: string): Promise<string> {
+    if (url === this.referenceSet) return url;
+    const match = matchReferenceUrl(url, this.referenceSet, this.allowedPlaces);
+    if (!this.#lookup || !/^[a-z][a-z0-9+.-]*:\/\/$/.test(match.place) || !/^https?:/i.test(match.url)) return match.url;
+    const host = hostOf(match.url);
+    if (host === undefined || /^[\d.]+$/.test(host) || host.includes(":")) return match.url;
+    let entry = this.#resolved.get(host);
+    if (!entry || Date.now() - entry.at > LOOKUP_TTL_MS) {
+      entry = { at: Date.now(), addresses: this.#lookup(host) };
+      this.#resolved.set(host, entry);
+    }
+    let addresses: string[];
+    try {
+      addresses = await entry.addresses;
+    } catch {
+      this.#resolved.delete(host);
+      return match.url; // a name that does not resolve: the request reports it
+    }
+    const bad = addresses.find((address) => isSpecialHost(address));
+    if (bad !== undefined) {
+      throw refusal(
+        url,
+        this.referenceSet,
+        this.allowedPlaces,
+        `its host ${host} resolves to ${bad}, ${isMetadataAddress(bad) ? "a cloud instance-metadata address" : "a loopback, link-local or private-network address"}, which only a prefix naming that host allows`,
+      );
+    }
+    return match.url;
+  }
+
   async get(url: string, opts?: ReadOptions): Promise<Uint8Array> {
-    return this.inner.get(this.check(url), opts);
+    return this.inner.get(await this.#allowed(url), opts);
   }
   async getRange(url: string, offset: number, length: number, opts?: ReadOptions): Promise<Uint8Array> {
-    return this.inner.getRange(this.check(url), offset, length, opts);
+    return this.inner.getRange(await this.#allowed(url), offset, length, opts);
   }
   async getRanges(url: string, ranges: readonly ByteRange[], opts?: ReadOptions): Promise<Uint8Array[]> {
-    return this.inner.getRanges(this.check(url), ranges, opts);
+    return this.inner.getRanges(await this.#allowed(url), ranges, opts);
   }
   async head(url: string, opts?: ReadOptions): Promise<ObjectMeta> {
-    return this.inner.head(this.check(url), opts);
+    return this.inner.head(await this.#allowed(url), opts);
   }
   async *list(prefix: string, opts?: ReadOptions): AsyncIterable<{ url: string; size: number }> {
-    yield* this.inner.list(this.check(prefix), opts);
+    yield* this.inner.list(await this.#allowed(prefix), opts);
   }
   toString(): string {
     return `ReferencePolicyReader(${this.referenceSet}; allowed: ${this.allowedPlaces.join(", ")})`;

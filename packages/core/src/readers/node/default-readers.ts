@@ -10,7 +10,7 @@ import { InvalidArgumentError, UrlNotAllowedError } from "../../errors.js";
 import { HttpReader, type HttpReaderOptions } from "../http-reader.js";
 import type { ByteRange, ObjectMeta, ObjectReader, ReadOptions } from "../object-reader.js";
 import { ReaderRegistry } from "../reader-registry.js";
-import { isMetadataAddress } from "../reference-policy.js";
+import { isMetadataAddress, registerHostResolver } from "../reference-policy.js";
 import { S3Reader, type S3ReaderOptions } from "../s3-reader.js";
 import { FileReader } from "./file-reader.js";
 
@@ -52,6 +52,9 @@ async function lookupAll(hostname: string): Promise<string[]> {
   const entries = await lookup(hostname, { all: true, verbatim: true });
   return entries.map((entry) => entry.address);
 }
+
+// Reference policies (withReferencePolicy) resolve host names with node:dns in Node.
+registerHostResolver(lookupAll);
 
 /**
  * An HttpReader `checkUrl` hook that resolves the host name of every request (and redirect
