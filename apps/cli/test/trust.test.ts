@@ -6,7 +6,8 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { lookup } from "node:dns/promises";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startRangeServer, type RangeServer } from "@vz/core/testing";
@@ -214,6 +215,17 @@ describe("vz on kerchunk references served over HTTP (loopback)", () => {
       `${other.url}/data.bin`,
     );
     expect(other.log).toEqual([]);
+  });
+});
+
+describe("--allow with a bare scheme", () => {
+  it("does not reach a host name that resolves to a loopback address (this machine's name)", async (context) => {
+    const name = hostname();
+    const addresses = await lookup(name, { all: true }).catch(() => []);
+    if (!addresses.some((a) => a.address.startsWith("127.") || a.address === "::1")) context.skip();
+    writeFileSync(join(refsDir, "hostname.json"), refsTo(`http://${name}:9/x.bin`));
+    const result = await vz(elsewhereCwd, "read", join(refsDir, "hostname.json"), "--var", "x", "--allow", "http://");
+    expectRefused(result, `http://${name}:9/x.bin`, `${name} resolves to`, `--allow http://${name}:9/`);
   });
 });
 
