@@ -73,6 +73,10 @@ describe("prefix matching", () => {
     expect(underPrefix("https://host/anything", "https://")).toBe(true);
     expect(normalizePrefix("HTTPS://")).toBe("https://");
     expect(() => normalizePrefix("data/in")).toThrow(/not an absolute URL/);
+    expect(() => normalizePrefix("http://[bad/")).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    expect(() => withReferencePolicy(new MemoryReader(), { referenceSet: "file:///r.json", allowedPrefixes: ["relative/path"] })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
   });
 
   it("names refused URLs without credentials or signed query strings", () => {

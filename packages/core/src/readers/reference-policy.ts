@@ -10,7 +10,7 @@
  * `"https://"` never does), so a broad allowance cannot reach them by accident.
  * @module
  */
-import { UrlNotAllowedError } from "../errors.js";
+import { InvalidArgumentError, UrlNotAllowedError } from "../errors.js";
 import type { ByteRange, ObjectMeta, ObjectReader, ReadOptions } from "./object-reader.js";
 import { normalizeUrl } from "./reader-registry.js";
 
@@ -99,16 +99,20 @@ export function referencePlace(referenceSet: string): string {
   return `${match?.[1] ?? normalized}/`;
 }
 
-/** Normalises an allowed prefix: lower-cased bare schemes stay as they are, the rest as URLs. */
+/** Normalises an allowed prefix: bare schemes lower-cased, the rest as URLs; InvalidArgumentError when it is no absolute URL. */
 export function normalizePrefix(prefix: string): string {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/$/.test(prefix)) return prefix.toLowerCase();
   if (!SCHEME.test(prefix)) {
-    throw new UrlNotAllowedError(
+    throw new InvalidArgumentError(
       `allowed prefix "${prefix}" is not an absolute URL (use file:///path/, https://host/path/, s3://bucket/prefix/ or a bare scheme like https://)`,
       { url: prefix },
     );
   }
-  return normalizeUrl(prefix);
+  try {
+    return normalizeUrl(prefix);
+  } catch (cause) {
+    throw new InvalidArgumentError(`allowed prefix "${prefix}" is not a valid URL`, { url: prefix, cause });
+  }
 }
 
 /** True when `url` (normalised) lies under `prefix` (normalised): equal, or below it as a directory. */
