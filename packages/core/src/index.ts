@@ -66,8 +66,23 @@ export {
 export type { ByteRange, CoalesceOptions, ObjectMeta, ObjectReader, ReadOptions } from "./readers/object-reader.js";
 export { MemoryReader } from "./readers/memory-reader.js";
 export { normalizeUrl, ReaderRegistry } from "./readers/reader-registry.js";
+export {
+  ALLOW_CONFIG_KEY,
+  ALLOW_FLAG,
+  ALLOW_OPTION,
+  checkReferenceUrl,
+  isMetadataAddress,
+  isReferencePolicyReader,
+  isSpecialHost,
+  normalizePrefix,
+  referencePlace,
+  registerHostResolver,
+  underPrefix,
+  withReferencePolicy,
+} from "./readers/reference-policy.js";
+export type { ReferencePolicyOptions, ReferencePolicyReader } from "./readers/reference-policy.js";
 export { DEFAULT_COALESCE_CONCURRENCY } from "./readers/object-reader.js";
-export { DEFAULT_HTTP_TIMEOUT_MS, HttpReader, parseContentRange, redactUrl } from "./readers/http-reader.js";
+export { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_REDIRECTS, HttpReader, parseContentRange, redactUrl } from "./readers/http-reader.js";
 export type { ErrorDetail, HttpReaderOptions, PreparedRequest } from "./readers/http-reader.js";
 export { parseS3Url, S3Reader, s3HttpUrl } from "./readers/s3-reader.js";
 export type { AwsCredentialsSource, S3ReaderOptions } from "./readers/s3-reader.js";

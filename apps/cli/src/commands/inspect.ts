@@ -1,5 +1,5 @@
-import { endianOf, InvalidArgumentError, type ManifestArray, openManifestStore, toNumpyDtype } from "@vz/core";
-import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { endianOf, InvalidArgumentError, type ManifestArray, toNumpyDtype } from "@vz/core";
+import { type CliContext, inputUrl, openInput } from "../context.js";
 import { formatBytes, formatTable } from "../format.js";
 
 /** Facts about one array of the tree. */
@@ -43,14 +43,13 @@ function describeArray(path: string, array: ManifestArray): ArrayReport {
 export async function inspectCommand(
   context: CliContext,
   input: string,
-  options: { parser?: string; json?: boolean; group?: string; skipUnsupported?: boolean },
+  options: { parser?: string; json?: boolean; group?: string; root?: string; skipUnsupported?: boolean },
 ): Promise<number> {
   const url = inputUrl(context, input);
-  const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
-  const { store, parserName, reason } = await openManifestStore(url, {
-    reader: context.reader,
-    registry: context.registry,
-    ...choice,
+  const { store, parserName, reason } = await openInput(context, url, input, {
+    ...(options.parser ? { parser: options.parser } : {}),
+    ...(options.root ? { root: options.root } : {}),
+    ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
   });
   const root = options.group ? store.group.resolve(options.group) : store.group;
   if (!root || !("walkArrays" in root)) {

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, isVzError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
+import { InvalidArgumentError, isVzError, ManifestArray, registerCodecs } from "@vz/core";
 import * as zarr from "zarrita";
-import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { type CliContext, inputUrl, openInput } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
 import { decodeCf, parseSelection, toZarritaSelection } from "../selection.js";
 
@@ -20,7 +20,7 @@ export interface ReadOptions {
 export async function readCommand(
   context: CliContext,
   input: string,
-  options: ReadOptions & { parser?: string },
+  options: ReadOptions & { parser?: string; root?: string },
 ): Promise<number> {
   const localPath = resolve(context.cwd, input.replace(/^file:\/\//, ""));
   const isDirectory = !/^[a-z][a-z0-9+.-]*:\/\//i.test(input.replace(/^file:\/\//, "")) && existsSync(localPath) && statSync(localPath).isDirectory();
@@ -32,8 +32,10 @@ export async function readCommand(
   }
   const url = inputUrl(context, input);
   const parserName = options.parser ?? (isZarrStore ? "zarr" : isDirectory ? "kerchunk" : undefined);
-  const choice = parserChoice(context, url, input, parserName);
-  const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+  const { store } = await openInput(context, url, input, {
+    ...(parserName ? { parser: parserName } : {}),
+    ...(options.root ? { root: options.root } : {}),
+  });
   const path = options.variable.replace(/^\/+/, "");
   const node = store.group.resolve(path);
   if (!(node instanceof ManifestArray)) {

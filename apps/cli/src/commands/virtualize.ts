@@ -2,14 +2,14 @@ import { resolve } from "node:path";
 import {
   expandGlob,
   InvalidArgumentError,
+  type ParserPlugin,
   type MfdatasetProgress,
-  openManifestStore,
   openVirtualMfdataset,
   toVirtualDataset,
   type VirtualDataset,
 } from "@vz/core";
 import { writeKerchunk } from "@vz/core/node";
-import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { type CliContext, inputUrl, kerchunkRoot, openInput, parserChoice, referenceFolder } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
 import { formatBytes } from "../format.js";
 
@@ -29,6 +29,8 @@ export interface VirtualizeOptions {
   combine?: "by-coords" | "nested";
   /** Leave out variables the parser cannot virtualize (reported on stderr) instead of failing. */
   skipUnsupported?: boolean;
+  /** kerchunk inputs: where relative chunk URLs live (default: the reference file's folder). */
+  root?: string;
 }
 
 /** `vz virtualize <input>... -o OUT`: virtualize files and write kerchunk references atomically. */
@@ -46,7 +48,11 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   if (multi) {
     const urls = await expandInputs(context, inputs);
     fileCount = urls.length;
-    const choice = parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
+    const choice = await referenceAwareChoice(
+      context,
+      parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {}),
+      options.root,
+    );
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
     vds = await openVirtualMfdataset(urls, {
@@ -64,8 +70,11 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   } else {
     const input = inputs[0]!;
     const url = inputUrl(context, input);
-    const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
-    const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+    const { store } = await openInput(context, url, input, {
+      ...(options.parser ? { parser: options.parser } : {}),
+      ...(options.root ? { root: options.root } : {}),
+      ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
+    });
     singleStore = store;
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
@@ -141,6 +150,32 @@ export async function expandInputs(context: CliContext, inputs: readonly string[
     urls.push(...(await expandGlob(pattern, context.reader)));
   }
   return urls;
+}
+
+/**
+ * For many kerchunk reference files: each file's relative chunk URLs resolve against its own folder
+ * (unless `--root` or the config's `parserOptions.kerchunk.root` name one), and the allowed places
+ * are `context.allowedPrefixes` plus a root the user chose.
+ */
+async function referenceAwareChoice(
+  context: CliContext,
+  choice: { parser?: string; parserOptions: Record<string, unknown> },
+  root: string | undefined,
+): Promise<{ parser?: string | ParserPlugin; parserOptions: Record<string, unknown>; allowedPrefixes?: string[] }> {
+  const allowed = [...(context.allowedPrefixes ?? [])];
+  if (choice.parser !== "kerchunk") return { ...choice, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+  const plugin = await context.registry.get("kerchunk");
+  const chosen = kerchunkRoot(context, choice.parserOptions, root);
+  if (chosen !== undefined) {
+    allowed.push(chosen);
+    return { parser: plugin, parserOptions: { ...choice.parserOptions, root: chosen }, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+  }
+  const perFile: ParserPlugin = {
+    ...plugin,
+    create: (options) => (url, reader, readOptions) =>
+      plugin.create({ ...(options as Record<string, unknown>), root: referenceFolder(url) })(url, reader, readOptions),
+  };
+  return { parser: perFile, parserOptions: choice.parserOptions, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
 }
 
 /** A one-line progress bar on stderr when it is a terminal; a final count otherwise. */

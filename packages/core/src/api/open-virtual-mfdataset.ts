@@ -50,6 +50,11 @@ export interface OpenVirtualMfdatasetOptions extends Omit<ToVirtualDatasetOption
   registry?: ParserRegistry;
   /** Reads (and lists, for globs) the files. Required. */
   reader: ObjectReader;
+  /**
+   * Where chunk URLs of reference sets (inputs a `readsReferences` parser reads, e.g. kerchunk)
+   * may point besides each reference set's own place; see `OpenVirtualDatasetOptions.allowedPrefixes`.
+   */
+  allowedPrefixes?: readonly string[];
   /** "byCoords" (default, as xarray): order by dimension coordinates; "nested": by the order of `paths`. */
   combine?: "byCoords" | "nested";
   /** Dimension(s) to concatenate along for `combine: "nested"` (one per nesting level; null merges). */
@@ -382,8 +387,10 @@ async function openWith(
   // Resolve an explicit parser once (not per file).
   const registry = options.registry ?? new ParserRegistry();
   let parser = options.parser;
+  let readsReferences: boolean | undefined;
   if (!pool && parser !== undefined && typeof parser !== "function") {
     const selection = await registry.select(urls[0]!, { parser, reader: options.reader, parserOptions: options.parserOptions });
+    readsReferences = selection.plugin?.readsReferences === true;
     const resolved = selection.parser;
     const name = selection.name;
     parser = Object.defineProperty((url: string, reader: ObjectReader, opts?: ReadOptions) => resolved(url, reader, opts), "name", { value: name });
@@ -402,12 +409,15 @@ async function openWith(
           ...(options.decodeTimes !== undefined ? { decodeTimes: options.decodeTimes } : {}),
         };
         let dataset: VirtualDataset;
-        if (pool) dataset = await pool.parseDataset(url, datasetOptions, options.signal);
-        else {
+        if (pool) {
+          dataset = await pool.parseDataset(url, { ...datasetOptions, ...(options.allowedPrefixes ? { allowedPrefixes: options.allowedPrefixes } : {}) }, options.signal);
+        } else {
           const { store } = await openManifestStore(url, {
             reader: options.reader,
             registry,
             ...(parser !== undefined ? { parser } : {}),
+            ...(readsReferences !== undefined ? { readsReferences } : {}),
+            ...(options.allowedPrefixes ? { allowedPrefixes: options.allowedPrefixes } : {}),
             ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
           });

@@ -20,6 +20,15 @@ export interface ParserPlugin<O = unknown> {
   extensions?: readonly string[];
   /** True when the first bytes of a file look like this format (magic bytes). */
   sniff?(head: Uint8Array): boolean;
+  /**
+   * True for a parser that reads a reference set (kerchunk, DMR++, an existing Zarr store of
+   * references, ...) rather than a data file: the chunk URLs it returns come from untrusted input.
+   * `openManifestStore` / `openVirtualDataset` / `openVirtualMfdataset` then hand the parser a
+   * reader wrapped in the reference policy (`withReferencePolicy`) and make sure the
+   * returned ManifestStore reads through it: every URL outside the reference set's own place and
+   * the caller's `allowedPrefixes` is refused before any request.
+   */
+  readsReferences?: boolean;
   create(options?: O): Parser;
 }
 
