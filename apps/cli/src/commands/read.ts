@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
+import { InvalidArgumentError, ManifestArray, openManifestStore, readArrayValues, registerCodecs, registerPluginCodecs } from "@vz/core";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
 
@@ -47,7 +47,7 @@ export async function readCommand(
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
   }
-  return printArray(context, store as unknown as zarr.Readable, path, node.ndim, options);
+  return printArray(context, store as unknown as zarr.Readable, path, node.ndim, options, url);
 }
 
 /** Reads a variable of an Icechunk repository (a local directory) through Icechunk's own store. */
@@ -68,7 +68,7 @@ async function readIcechunk(
   } catch (cause) {
     throw new InvalidArgumentError(`vz read: no array "${path}" in the Icechunk repository ${location}`, { cause });
   }
-  return printArray(context, store, path, ndim, options);
+  return printArray(context, store, path, ndim, options, location);
 }
 
 async function printArray(
@@ -77,21 +77,21 @@ async function printArray(
   path: string,
   ndim: number,
   options: { slice?: string; json?: boolean },
+  url?: string,
 ): Promise<number> {
   registerCodecs(); // an Icechunk store is not a ManifestStore, which would register them itself
-  const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
-  const result = await zarr.get(array, parseSlice(options.slice, ndim));
-  const data = result as unknown as { data: ArrayLike<unknown>; shape: number[] } | number | bigint | string | boolean;
+  registerPluginCodecs(context.registry); // codecs of installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...)
+  const result = await readArrayValues(store, path, { selection: parseSlice(options.slice, ndim), ...(url ? { url } : {}) });
   const plain = (value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
-  if (typeof data !== "object") {
-    context.out(`${JSON.stringify({ variable: path, shape: [], values: plain(data) })}\n`);
+  if (typeof result.data !== "object") {
+    context.out(`${JSON.stringify({ variable: path, shape: [], values: plain(result.data) })}\n`);
     return 0;
   }
-  const values = Array.from(data.data as ArrayLike<unknown>, plain);
+  const values = Array.from(result.data, plain);
   if (options.json) {
-    context.out(`${JSON.stringify({ variable: path, dtype: array.dtype, shape: data.shape, values })}\n`);
+    context.out(`${JSON.stringify({ variable: path, dtype: result.dtype, shape: result.shape, values })}\n`);
   } else {
-    context.out(`${path} ${array.dtype} shape (${data.shape.join(", ")})\n${JSON.stringify(values)}\n`);
+    context.out(`${path} ${result.dtype} shape (${result.shape.join(", ")})\n${JSON.stringify(values)}\n`);
   }
   return 0;
 }

@@ -20,6 +20,8 @@ export interface DiscoveredParser {
   /** Absolute path of the module to import. */
   modulePath: string;
   packageDir: string;
+  /** Codecs the package declares for this parser (`"virtualizarr": { "codecs": { "<parser>": [...] } }`). */
+  codecs?: string[];
 }
 
 interface PackageJson {
@@ -30,7 +32,7 @@ interface PackageJson {
   devDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
-  virtualizarr?: { parsers?: unknown };
+  virtualizarr?: { parsers?: unknown; codecs?: unknown };
 }
 
 function readJson(path: string): PackageJson | undefined {
@@ -53,6 +55,7 @@ export function readParserDeclarations(packageDir: string): DiscoveredParser[] {
       { packageName },
     );
   }
+  const codecs = readCodecDeclarations(packageName, pkg.virtualizarr.codecs, parsers as Record<string, unknown>);
   const found: DiscoveredParser[] = [];
   for (const [name, modulePath] of Object.entries(parsers as Record<string, unknown>)) {
     if (typeof modulePath !== "string" || !modulePath.startsWith("./")) {
@@ -75,9 +78,28 @@ export function readParserDeclarations(packageDir: string): DiscoveredParser[] {
       ...(pkg.description ? { description: pkg.description } : {}),
       modulePath: absolute,
       packageDir,
+      ...(codecs.has(name) ? { codecs: codecs.get(name)! } : {}),
     });
   }
   return found;
+}
+
+/** Validates `virtualizarr.codecs`: parser name (declared in `parsers`) → list of codec names. */
+function readCodecDeclarations(packageName: string, codecs: unknown, parsers: Record<string, unknown>): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  if (codecs === undefined) return result;
+  const invalid = (reason: string): never => {
+    throw new PluginLoadError(`${packageName}: "virtualizarr.codecs" in package.json ${reason}`, { packageName });
+  };
+  if (typeof codecs !== "object" || codecs === null || Array.isArray(codecs)) invalid("must be an object of parser name → codec names");
+  for (const [parser, names] of Object.entries(codecs as Record<string, unknown>)) {
+    if (!(parser in parsers)) invalid(`names parser "${parser}", which "virtualizarr.parsers" does not declare`);
+    if (!Array.isArray(names) || names.some((n) => typeof n !== "string" || n === "")) {
+      invalid(`entry "${parser}" must be a list of codec names`);
+    }
+    result.set(parser, names as string[]);
+  }
+  return result;
 }
 
 function packageDirsIn(nodeModules: string): string[] {
@@ -217,6 +239,7 @@ export function createDiscoveredParserRegistry(options: { from?: readonly string
           version: parser.version,
           modulePath: parser.modulePath,
           ...(parser.description ? { description: parser.description } : {}),
+          ...(parser.codecs ? { codecs: parser.codecs } : {}),
         },
         () => {
           if (!existsSync(parser.modulePath)) {
