@@ -161,14 +161,14 @@ print(json.dumps({"jpeg": buf.getvalue().hex(), "pixels": decoded.ravel().tolist
     if (name.startsWith("rgb_strips") || name === "rgb_tiles") expect(ours).toMatchObject({ colorspace_jpeg: 2, colorspace_data: 2 });
   });
 
-  it("decodes RGB JPEG without JFIF as RGB (GDAL's values ±3) and with JFIF as YCbCr → RGB (libjpeg's values ±3)", async () => {
+  it("decodes RGB JPEG without JFIF as RGB, YCbCr, gray and RGBA as GDAL does (±3), and RGB with JFIF as YCbCr → RGB (libjpeg's values ±3)", async () => {
     const compare = (ours: Uint8Array, reference: ArrayLike<number>): number => {
       expect(ours.length).toBe(reference.length);
       let max = 0;
       for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i]! - reference[i]!));
       return max;
     };
-    for (const name of ["rgb_strips", "rgb_tiles"]) {
+    for (const [name] of gdalCases) {
       const store = await plugin.create()(toUrl(path(name)), new FileReader());
       const { bytes } = await readBandFirst(store, "0"); // band-first, as GDAL's ReadAsArray
       const gdal = Buffer.from(runPython("import sys; from osgeo import gdal; sys.stdout.write(gdal.Open(sys.argv[1]).ReadAsArray().tobytes().hex())", [path(name)]), "hex");
