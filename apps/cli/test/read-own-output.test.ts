@@ -91,6 +91,14 @@ describe.skipIf(Boolean(reason))(`vz reads its own output${reason ? ` (skipped: 
     );
   }, 180_000);
 
+  it("vz parsers --json lists the codecs the TIFF plugin provides", () => {
+    const listed = JSON.parse(vz("parsers", "--json").out) as { parsers: { name: string; codecs: string[] }[] };
+    expect(listed.parsers.find((p) => p.name === "tiff")?.codecs).toEqual(
+      ["imagecodecs_lzw", "imagecodecs_packbits", "imagecodecs_jpeg", "imagecodecs_delta", "imagecodecs_floatpred", "vz_zero_pad"],
+    );
+    expect(listed.parsers.find((p) => p.name === "hdf5")?.codecs).toEqual([]);
+  });
+
   it("writes the short-strip padding codec as vz_zero_pad with the chunk's byte size", () => {
     const refs = join(work, "lzw_strip_rgb_u8.json");
     const meta = zarray(refs);

@@ -35,7 +35,7 @@ export const TIFF_CODECS: Readonly<Record<(typeof TIFF_CODEC_NAMES)[number], Zar
 type Registry = Map<string, () => Promise<unknown>>;
 
 /**
- * Adds the TIFF decoders to zarrita's registry (idempotent). Readers of references do not need
+ * Adds the TIFF decoders to zarrita's registry (idempotent; entries already present are kept). Readers of references do not need
  * this when they pass a ParserRegistry holding the TIFF plugin to `openManifestStore` (or call
  * `registerPluginCodecs`), which adds the same codecs lazily.
  * @example
@@ -45,7 +45,8 @@ type Registry = Map<string, () => Promise<unknown>>;
 export function registerTiffCodecs(): void {
   const target = registry as unknown as Registry;
   for (const name of TIFF_CODEC_NAMES) {
+    // an entry already there is kept: a user's own decoder, or the same class added by registerPluginCodecs
     const codec = TIFF_CODECS[name];
-    target.set(name, async () => codec);
+    if (!target.has(name)) target.set(name, async () => codec);
   }
 }
