@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { openVirtualDataset, toKerchunk } from "@vz/core";
 import { FileReader, toUrl } from "@vz/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultJpegColorspace, JpegCodec } from "../src/codecs/jpeg.js";
 import plugin, { jpegColorspaces } from "../src/index.js";
 import { HAS_GDAL_PYTHON, readBandFirst, runPython } from "./helpers.js";
 import { buildTiff } from "./tiny-tiff.js";
@@ -77,6 +78,31 @@ print(json.dumps([list(jpeg_decode_colorspace(p, pl, tuple(e), j)) for p, pl, e,
     expect(ours).toEqual(expected);
     // the case of issue 14: RGB without JFIF is RGB → RGB, not YCbCr → RGB
     expect(jpegColorspaces(2, 1, [], false)).toEqual({ colorspaceJpeg: 2, colorspaceData: 2 });
+  });
+});
+
+describe("defaultJpegColorspace reads the markers libjpeg reads", () => {
+  /** SOI, optional APP segment, SOF0 with 3 or 4 components of the given ids. */
+  const stream = (app: number[] | undefined, ids: number[]): Uint8Array => {
+    const sof = [0xff, 0xc0, 0x00, 8 + ids.length * 3, 0x08, 0x00, 0x08, 0x00, 0x08, ids.length, ...ids.flatMap((id) => [id, 0x11, 0x00])];
+    return Uint8Array.from([0xff, 0xd8, ...(app ?? []), ...sof, 0xff, 0xd9]);
+  };
+  const adobe = (transform: number): number[] => [0xff, 0xee, 0x00, 0x0e, ...Buffer.from("Adobe"), 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, transform];
+  const jfif = [0xff, 0xe0, 0x00, 0x10, ...Buffer.from("JFIF\0"), 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00];
+
+  it("three components: JFIF → YCbCr, Adobe transform 0 → RGB / 1 → YCbCr, else ids 'R','G','B' → RGB, others YCbCr", () => {
+    expect(defaultJpegColorspace(stream(jfif, [0x52, 0x47, 0x42]))).toBe(3);
+    expect(defaultJpegColorspace(stream(adobe(0), [1, 2, 3]))).toBe(2);
+    expect(defaultJpegColorspace(stream(adobe(1), [0x52, 0x47, 0x42]))).toBe(3);
+    expect(defaultJpegColorspace(stream(undefined, [0x52, 0x47, 0x42]))).toBe(2);
+    expect(defaultJpegColorspace(stream(undefined, [1, 2, 3]))).toBe(3);
+    expect(defaultJpegColorspace(stream(undefined, [0, 1, 2]))).toBe(3);
+  });
+
+  it("one component → gray; four → CMYK, or YCCK with Adobe transform 2", () => {
+    expect(defaultJpegColorspace(stream(undefined, [1]))).toBe(1);
+    expect(defaultJpegColorspace(stream(undefined, [1, 2, 3, 4]))).toBe(4);
+    expect(defaultJpegColorspace(stream(adobe(2), [1, 2, 3, 4]))).toBe(5);
   });
 });
 
@@ -159,6 +185,39 @@ print(json.dumps({"jpeg": buf.getvalue().hex(), "pixels": decoded.ravel().tolist
     const ours = await ourCompressor(path(name));
     expect(ours).toEqual(theirs.zarray.compressor);
     if (name.startsWith("rgb_strips") || name === "rgb_tiles") expect(ours).toMatchObject({ colorspace_jpeg: 2, colorspace_data: 2 });
+  });
+
+  it("the decoder assumes libjpeg's colour space when colorspace_jpeg is not given (JFIF/Adobe markers, component ids)", async () => {
+    const firstChunk = (name: string): { stream: Uint8Array; tables: string | null; shape: number[] } => {
+      const found = JSON.parse(
+        runPython(
+          `import sys, json, base64, tifffile
+with tifffile.TiffFile(sys.argv[1]) as tif:
+    page = tif.pages[0]
+    tif.filehandle.seek(page.dataoffsets[0])
+    data = tif.filehandle.read(page.databytecounts[0])
+    tables = None if page.jpegtables is None else base64.b64encode(page.jpegtables).decode()
+    print(json.dumps({"stream": data.hex(), "tables": tables, "shape": [page.rowsperstrip if not page.is_tiled else page.tilelength, page.tilewidth or page.imagewidth, page.samplesperpixel]}))`,
+          [path(name)],
+        ),
+      ) as { stream: string; tables: string | null; shape: number[] };
+      return { stream: Uint8Array.from(Buffer.from(found.stream, "hex")), tables: found.tables, shape: found.shape };
+    };
+    const decode = (chunk: ReturnType<typeof firstChunk>, colorspaceJpeg: number | null): Promise<Uint8Array> =>
+      JpegCodec.fromConfig(
+        { tables: chunk.tables, header: null, bitspersample: 8, colorspace_jpeg: colorspaceJpeg, colorspace_data: 2 },
+        { dataType: "uint8", shape: chunk.shape },
+      ).decode(chunk.stream);
+    const rgb = firstChunk("rgb_tiles"); // component ids 'R','G','B', no marker: libjpeg decodes as RGB
+    expect(defaultJpegColorspace(rgb.stream)).toBe(2);
+    expect(await decode(rgb, null)).toEqual(await decode(rgb, 2));
+    const ycbcr = firstChunk("ycbcr_strips"); // component ids 1, 2, 3: YCbCr
+    expect(defaultJpegColorspace(ycbcr.stream)).toBe(3);
+    expect(await decode(ycbcr, null)).toEqual(await decode(ycbcr, 3));
+    expect(await decode(ycbcr, null)).not.toEqual(await decode(ycbcr, 2));
+    expect(defaultJpegColorspace(firstChunk("rgb_jfif").stream)).toBe(3); // JFIF: YCbCr
+    expect(defaultJpegColorspace(firstChunk("gray_tiles").stream)).toBe(1);
+    expect(defaultJpegColorspace(firstChunk("rgba_strips").stream)).toBe(4); // four components, no Adobe marker: CMYK
   });
 
   it("decodes RGB JPEG without JFIF as RGB, YCbCr, gray and RGBA as GDAL does (±3), and RGB with JFIF as YCbCr → RGB (libjpeg's values ±3)", async () => {
