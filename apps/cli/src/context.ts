@@ -69,7 +69,7 @@ export async function createContext(options: {
     ...(options.allow ?? []).map((entry) => allowedPrefix(entry, cwd, "--allow")),
     ...(config.allow ?? []).map((entry) => allowedPrefix(entry, configDir, `"allow" in ${source ?? "the config"}`)),
   ];
-  const { registry, errors } = createDiscoveredParserRegistry({ from: [cwd, cliPackageDir()] });
+  const { registry, errors } = createDiscoveredParserRegistry({ from: [cwd, cliPackageDir()], nodePath: true });
   const reader = await createReaders(config);
   return {
     cwd,

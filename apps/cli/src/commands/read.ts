@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, isVzError, ManifestArray, registerCodecs } from "@vz/core";
+import { InvalidArgumentError, isVzError, ManifestArray, readArrayValues, registerCodecs, registerPluginCodecs } from "@vz/core";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
@@ -42,7 +42,7 @@ export async function readCommand(
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
   }
-  return printArray(context, store as unknown as zarr.Readable, path, options);
+  return printArray(context, store as unknown as zarr.Readable, path, options, url);
 }
 
 /**
@@ -72,15 +72,15 @@ async function readIcechunk(
   return printArray(context, store as zarr.Readable, path, options);
 }
 
-async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions): Promise<number> {
+async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions, url?: string): Promise<number> {
   registerCodecs(); // an Icechunk store is not a ManifestStore, which would register them itself
+  registerPluginCodecs(context.registry); // codecs of installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...)
   const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
   // Checked against the shape before anything is read: a bad selection never reaches a reader.
   const selection = parseSelection(options.slice, { variable: path, shape: array.shape, dimensionNames: array.dimensionNames });
-  const result = await zarr.get(array, toZarritaSelection(selection));
+  const result = await readArrayValues(store, path, { selection: toZarritaSelection(selection), ...(url ? { url } : {}) });
   const plain = (value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
-  const raw: ArrayLike<unknown> =
-    typeof result === "object" && result !== null && "data" in result ? (result.data as ArrayLike<unknown>) : [result];
+  const raw: ArrayLike<unknown> = typeof result.data === "object" ? result.data : [result.data];
   let dtype: string = array.dtype;
   let values: unknown[];
   let note = "";

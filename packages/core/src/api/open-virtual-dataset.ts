@@ -3,6 +3,7 @@
  * The dataset is built from the parser's ManifestStore here, not in parsers.
  * @module
  */
+import { registerPluginCodecs } from "../codecs/plugin-codecs.js";
 import { InvalidArgumentError, isVzError, ParseError } from "../errors.js";
 import { toVirtualDataset, type ToVirtualDatasetOptions } from "../dataset/to-virtual-dataset.js";
 import type { VirtualDataset } from "../dataset/virtual-dataset.js";
@@ -18,7 +19,11 @@ export interface OpenVirtualDatasetOptions extends ToVirtualDatasetOptions {
   parser?: string | ParserPlugin | Parser;
   /** Options passed to the plugin's `create` when `parser` is a name or plugin. */
   parserOptions?: unknown;
-  /** Where parser names are looked up (and auto-detection candidates come from). */
+  /**
+   * Where parser names are looked up (and auto-detection candidates come from). The codecs its
+   * plugins provide are added to zarrita's registry, so that chunks of references (kerchunk,
+   * Icechunk) decode with them (e.g. `imagecodecs_lzw` from @vz/parser-tiff).
+   */
   registry?: ParserRegistry;
   /** Reads the file (and later its chunks). Required. */
   reader: ObjectReader;
@@ -45,6 +50,7 @@ export async function openManifestStore(
 ): Promise<{ store: ManifestStore; parserName: string; reason: string }> {
   if (!options.reader) throw new InvalidArgumentError(`openVirtualDataset(${url}): a reader is required`, { url });
   const registry = options.registry ?? new ParserRegistry();
+  registerPluginCodecs(registry);
   const selection = await registry.select(url, {
     ...(options.parser !== undefined ? { parser: options.parser } : {}),
     reader: options.reader,

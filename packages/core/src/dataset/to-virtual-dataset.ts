@@ -5,12 +5,13 @@
  * loadable variables (read through zarrita over the store).
  * @module
  */
-import * as zarr from "zarrita";
+import type * as zarr from "zarrita";
 import { InvalidArgumentError, isVzError, ReadError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
 import type { DataType } from "../manifest/metadata.js";
 import type { ManifestStore } from "../store/manifest-store.js";
+import { readArrayValues } from "../store/read-values.js";
 import { LoadedArray, type NumericArray, type Variable, VirtualDataset } from "./virtual-dataset.js";
 
 /** Options of {@link toVirtualDataset}. */
@@ -39,11 +40,10 @@ function coordinateNames(attrs: Record<string, unknown>): string[] {
 /** Reads every value of array `path` of the store through zarrita. */
 export async function loadArray(store: ManifestStore, path: string, array: ManifestArray, url?: string): Promise<LoadedArray> {
   try {
-    const location = zarr.root(store as unknown as zarr.Readable).resolve(path);
-    const opened = await zarr.open.v3(location, { kind: "array" });
-    const chunk = await zarr.get(opened);
+    const chunk = await readArrayValues(store as unknown as zarr.Readable, path, url ? { url } : {});
     let values = chunk.data as unknown;
-    if (!(ArrayBuffer.isView(values) || Array.isArray(values))) {
+    if (typeof values !== "object" || values === null) values = [values]; // a 0-d array
+    else if (!(ArrayBuffer.isView(values) || Array.isArray(values))) {
       // zarrita's BoolArray / ByteStringArray / UnicodeStringArray wrappers
       values = Array.from(values as Iterable<unknown>);
     }

@@ -2,9 +2,11 @@
  * The parser contract. A parser turns one file into a ManifestStore; options go to the plugin's
  * factory. A plugin package declares its parsers in package.json:
  * `"virtualizarr": { "parsers": { "hdf5": "./dist/index.js" } }`, and the module's default export
- * is the {@link ParserPlugin}.
+ * is the {@link ParserPlugin}. Codecs the plugin contributes are listed by parser name:
+ * `"codecs": { "tiff": ["imagecodecs_lzw", ...] }`.
  * @module
  */
+import type { ZarrCodecClass } from "../codecs/plugin-codecs.js";
 import type { ObjectReader, ReadOptions } from "../readers/object-reader.js";
 import type { ManifestStore } from "../store/manifest-store.js";
 
@@ -30,6 +32,13 @@ export interface ParserPlugin<O = unknown> {
    */
   readsReferences?: boolean;
   create(options?: O): Parser;
+  /**
+   * zarrita codecs this plugin provides, by codec name (`imagecodecs_lzw`, ...): the decoders of
+   * chunks its parser describes, also needed to read references written from them. A package
+   * declares their names in package.json (`"virtualizarr": { "codecs": { "<parser>": [...] } }`)
+   * so that discovery can offer them without importing the module; see `registerPluginCodecs`.
+   */
+  codecs?: Readonly<Record<string, ZarrCodecClass>>;
 }
 
 /** Type helper for plugin authors: `export default defineParserPlugin({...})`. */
