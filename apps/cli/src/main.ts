@@ -15,13 +15,15 @@ const USAGE = `vz — virtual Zarr datasets from HDF5/netCDF4, TIFF and more
 Usage:
   vz virtualize <file|url>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json|parquet|icechunk]
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
+               [--rename-paths OLD=NEW]   every group is written; --group G writes G's subtree as the root
   vz inspect <file|url> [--parser NAME] [--group G] [--json]
-  vz read <file|url|icechunk repo> --var NAME [--slice 0:10,:,3] [--parser NAME] [--json]
+  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice 0:10,:,3] [--parser NAME] [--json]
   vz parsers [--json]
 
 Options:
   -o, --output PATH   where to write the references (written atomically)
   --skip-unsupported  leave out (and report) variables that cannot be virtualized instead of failing
+  --rename-paths OLD=NEW  chunk URLs starting with OLD (a URL or local path) start with NEW instead
   --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
   --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
   -h, --help          this help;  -v, --version  the version
@@ -62,6 +64,7 @@ export async function run(
         slice: { type: "string" },
         json: { type: "boolean" },
         "skip-unsupported": { type: "boolean" },
+        "rename-paths": { type: "string" },
         config: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
@@ -113,6 +116,7 @@ export async function run(
           ...(values["concat-dim"] ? { concatDim: values["concat-dim"] } : {}),
           ...(values.combine ? { combine: values.combine as "by-coords" | "nested" } : {}),
           ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
+          ...(values["rename-paths"] !== undefined ? { renamePaths: values["rename-paths"] } : {}),
         });
       }
       case "inspect":

@@ -2,10 +2,12 @@ import { resolve } from "node:path";
 import {
   InvalidArgumentError,
   type MfdatasetProgress,
+  NotFoundError,
   openManifestStore,
-  openVirtualMfdataset,
-  toVirtualDataset,
-  type VirtualDataset,
+  openVirtualMfdatatree,
+  toVirtualDatatree,
+  UnsupportedFeatureError,
+  type VirtualDatatree,
 } from "@vz/core";
 import { writeKerchunk } from "@vz/core/node";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
@@ -15,6 +17,7 @@ import { formatBytes } from "../format.js";
 export interface VirtualizeOptions {
   output: string;
   parser?: string;
+  /** Write only this group's subtree (it becomes the root of the output). Default: every group. */
   group?: string;
   loadable?: string[];
   drop?: string[];
@@ -27,22 +30,51 @@ export interface VirtualizeOptions {
   combine?: "by-coords" | "nested";
   /** Leave out variables the parser cannot virtualize (reported on stderr) instead of failing. */
   skipUnsupported?: boolean;
+  /** "OLD=NEW": chunk URLs starting with OLD start with NEW instead (e.g. file:///data/=s3://bucket/data/). */
+  renamePaths?: string;
 }
 
-/** `vz virtualize <input>... -o OUT`: virtualize files and write kerchunk references atomically. */
+/**
+ * Prefix replacement for `--rename-paths OLD=NEW`. OLD may be a URL prefix or a local path (matched
+ * as its file:// URL); every chunk URL must start with OLD — a URL that does not is an error, so
+ * that no chunk is left pointing at the old place unnoticed.
+ */
+export function prefixRename(context: CliContext, spec: string): { old: string; next: string; rename: (url: string) => string } {
+  const eq = spec.indexOf("=");
+  if (eq <= 0 || eq === spec.length - 1) {
+    throw new InvalidArgumentError(`--rename-paths "${spec}": expected OLD=NEW (e.g. file:///data/=s3://bucket/data/)`);
+  }
+  const oldText = spec.slice(0, eq);
+  const next = spec.slice(eq + 1);
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(oldText);
+  let old = isUrl ? oldText : inputUrl(context, oldText);
+  if (oldText.endsWith("/") && !old.endsWith("/")) old += "/";
+  return {
+    old,
+    next,
+    rename: (url) => {
+      if (!url.startsWith(old)) {
+        throw new InvalidArgumentError(`--rename-paths: chunk URL ${url} does not start with ${old}`, { url });
+      }
+      return next + url.slice(old.length);
+    },
+  };
+}
+
+/** `vz virtualize <input>... -o OUT`: virtualize files (every group) and write kerchunk references atomically. */
 export async function virtualizeCommand(context: CliContext, inputs: string[], options: VirtualizeOptions): Promise<number> {
   if (inputs.length === 0) throw new InvalidArgumentError("vz virtualize: give at least one file or URL");
   if (!options.output) throw new InvalidArgumentError("vz virtualize: -o/--output is required");
   const format = options.format ?? "json";
   const started = performance.now();
   const multi = inputs.length > 1 || /[*?[{]/.test(inputs[0]!) || options.concatDim !== undefined || options.combine !== undefined;
-  let vds: VirtualDataset;
+  let tree: VirtualDatatree;
   if (multi) {
     const urls = inputs.map((input) => inputUrl(context, input));
     const choice = parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
-    vds = await openVirtualMfdataset(urls, {
+    tree = await openVirtualMfdatatree(urls, {
       reader: context.reader,
       registry: context.registry,
       ...choice,
@@ -62,12 +94,37 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
     }
-    vds = await toVirtualDataset(store, {
+    tree = await toVirtualDatatree(store, {
       url,
       ...(options.group ? { group: options.group } : {}),
       ...(options.loadable ? { loadableVariables: options.loadable } : {}),
       ...(options.drop ? { dropVariables: options.drop } : {}),
     });
+  }
+  const where = `${inputs.length === 1 ? inputs[0] : `${inputs.length} files`}${options.group ? ` (group "${options.group}")` : ""}`;
+  if (tree.variableCount === 0) {
+    throw new NotFoundError(`vz virtualize: ${where} has no variables in any group; nothing to write (${options.output} not written)`, {
+      url: inputs.length === 1 ? inputUrl(context, inputs[0]!) : inputs.join(", "),
+    });
+  }
+  if (options.renamePaths !== undefined) {
+    const { old, next, rename } = prefixRename(context, options.renamePaths);
+    tree = tree.renamePaths(rename);
+    context.err(`renamed chunk URLs: ${old} -> ${next}\n`);
+  }
+  // The Icechunk writer takes one dataset: the tree's root group (the --group subtree's root).
+  // Groups below it with variables would be lost, so they are refused (the writer can take
+  // `tree.toMap()` once it writes groups).
+  const vds = tree.dataset;
+  if (format === "icechunk") {
+    const below = [...tree.walk()].filter(([path, node]) => path !== "" && node.dataset.variables.size > 0).map(([path]) => path);
+    if (below.length > 0) {
+      throw new UnsupportedFeatureError(
+        "icechunk-groups",
+        `vz virtualize: ${where} has variables in groups ${below.slice(0, 5).map((g) => `"${g}"`).join(", ")}${below.length > 5 ? ", ..." : ""}; ` +
+          `the Icechunk output writes one group: pick it with --group, or write kerchunk (--format json|parquet) for the whole tree`,
+      );
+    }
   }
   if (format === "icechunk") {
     const { writeIcechunk } = await import("@vz/icechunk");
@@ -88,12 +145,13 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     return 0;
   }
   const output = resolve(context.cwd, options.output);
-  const result: unknown = await writeKerchunk(vds, output, { format });
+  const result: unknown = await writeKerchunk(tree, output, { format });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;
   const size = typeof bytes === "number" ? `, ${formatBytes(bytes)}` : "";
+  const groups = [...tree.walk()].length;
   context.err(
-    `wrote ${output} (${format}${size}): ${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
+    `wrote ${output} (${format}${size}): ${groups} group${groups === 1 ? "" : "s"}, ${tree.variableCount} variables, ${tree.chunkCount} chunk references, in ${seconds} s\n`,
   );
   return 0;
 }
