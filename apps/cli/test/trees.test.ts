@@ -272,6 +272,32 @@ print(json.dumps({"same": bool(np.array_equal(ours.tas.values, theirs)), "time":
     expect(values.lat).toEqual([-10, 0, 10]);
   });
 
+  it("combines decoded times by coordinates (openVirtualMfdataset, decodeTimes: true) and writes them back in the stored units", async () => {
+    const { openVirtualMfdataset } = await import("@vz/core");
+    const files = [1, 0].map((k) => join(fx, `granule_${k}.nc`)); // out of order: byCoords sorts by the decoded times
+    const vds = await openVirtualMfdataset(files, { reader: context.reader, registry: context.registry, parser: "hdf5", group: "analysis", decodeTimes: true });
+    const time = vds.variables.get("time")!;
+    expect(Array.from((time.data as LoadedArray).values as BigInt64Array, (v) => formatCfTime(v, "standard"))).toEqual([
+      "2020-01-01T00:00:00",
+      "2020-01-01T06:00:00",
+      "2020-01-01T12:00:00",
+      "2020-01-01T18:00:00",
+    ]);
+    const refs = join(work, "decoded-combined.json");
+    await writeKerchunk(vds, refs);
+    const raw = JSON.parse(
+      py(
+        `import xarray as xr, sys, json
+sys.path.insert(0, sys.argv[2]); import compare_refs  # noqa: F401
+ds = xr.open_dataset("reference://", engine="zarr", decode_times=False, backend_kwargs={"consolidated": False, "storage_options": {"fo": sys.argv[1], "remote_protocol": "file"}})
+print(json.dumps({"values": ds.time.values.tolist(), "dtype": str(ds.time.dtype), "units": ds.time.attrs["units"]}))`,
+        refs,
+        join(here, "interop"),
+      ),
+    ) as { values: number[]; dtype: string; units: string };
+    expect(raw).toEqual({ values: [0, 6, 12, 18], dtype: "int32", units: "hours since 2020-01-01 00:00:00" });
+  });
+
   it("refuses to combine files whose groups differ, naming the group and files", async () => {
     await expect(
       openVirtualMfdatatree([join(fx, "granule_0.nc"), join(fx, "nested.nc")], {

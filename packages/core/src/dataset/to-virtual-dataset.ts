@@ -155,7 +155,8 @@ function namesForGroup(names: readonly string[] | undefined, groupPath: string, 
  * The VirtualDatatree of a ManifestStore (VirtualiZarr's `open_virtual_datatree` after parsing):
  * one VirtualDataset per group below `options.group` (default the root), which becomes the tree's
  * root. `dropVariables` and `loadableVariables` take plain names (applied in every group that has
- * them) or paths relative to the tree's root ("sub/var"); a name found in no group is an error.
+ * them) or paths relative to the tree's root ("sub/var"); a loadable name found in no group is an
+ * error (dropping an absent variable is not, as in xarray).
  */
 export async function toVirtualDatatree(
   store: ManifestStore,
@@ -170,7 +171,8 @@ export async function toVirtualDatatree(
       options.url ? { url: options.url } : {},
     );
   }
-  for (const [option, names] of [["dropVariables", options.dropVariables], ["loadableVariables", options.loadableVariables]] as const) {
+  // As in toVirtualDataset, a loadable variable that exists nowhere is an error; dropping one is not.
+  for (const [option, names] of [["loadableVariables", options.loadableVariables]] as const) {
     for (const name of names ?? []) {
       const trimmed = name.replace(/^\/+/, "");
       const found = trimmed.includes("/")
