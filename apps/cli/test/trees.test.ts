@@ -197,6 +197,19 @@ describe.skipIf(Boolean(skipReason))(`trees: every group, read back by Python${s
     const parquet = await vz("virtualize", join(fx, "empty.nc"), "-o", join(work, "empty.parq"), "--format", "parquet");
     expect(parquet.code).toBe(1);
     expect(existsSync(join(work, "empty.parq"))).toBe(false);
+    // every variable dropped: the same error, saying why
+    const dropped = await vz("virtualize", join(fx, "dense.h5"), "--drop", "x", "-o", output);
+    expect(dropped.code).toBe(1);
+    expect(dropped.err).toMatch(/^vz: error \[NOT_FOUND\]: .*dense\.h5 has no variables in any group \(after --drop\)/);
+    // every variable skipped as unsupported (a chunked compound dataset)
+    const compound = join(dataDir, "hdf5_debian", "smpl_compound_chunked.h5");
+    if (existsSync(compound)) {
+      const skipped = await vz("virtualize", compound, "--skip-unsupported", "-o", output);
+      expect(skipped.code).toBe(1);
+      expect(skipped.err).toMatch(/^skipped CompoundChunked: \[UNSUPPORTED\]/m);
+      expect(skipped.err).toMatch(/^vz: error \[NOT_FOUND\]: .*smpl_compound_chunked\.h5 has no variables in any group \(the parser reported 1 skipped item\(s\) above\)/m);
+    }
+    expect(existsSync(output)).toBe(false);
   });
 
   it("refuses Icechunk output that would leave groups out, naming them", async () => {

@@ -69,6 +69,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   const started = performance.now();
   const multi = inputs.length > 1 || /[*?[{]/.test(inputs[0]!) || options.concatDim !== undefined || options.combine !== undefined;
   let tree: VirtualDatatree;
+  let skipped = 0;
   if (multi) {
     const urls = inputs.map((input) => inputUrl(context, input));
     const choice = parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
@@ -94,6 +95,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
     }
+    skipped = store.diagnostics.length;
     tree = await toVirtualDatatree(store, {
       url,
       ...(options.group ? { group: options.group } : {}),
@@ -103,7 +105,8 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   }
   const where = `${inputs.length === 1 ? inputs[0] : `${inputs.length} files`}${options.group ? ` (group "${options.group}")` : ""}`;
   if (tree.variableCount === 0) {
-    throw new NotFoundError(`vz virtualize: ${where} has no variables in any group; nothing to write (${options.output} not written)`, {
+    const why = skipped > 0 ? ` (the parser reported ${skipped} skipped item(s) above)` : options.drop?.length ? " (after --drop)" : "";
+    throw new NotFoundError(`vz virtualize: ${where} has no variables in any group${why}; nothing to write (${options.output} not written)`, {
       url: inputs.length === 1 ? inputUrl(context, inputs[0]!) : inputs.join(", "),
     });
   }
