@@ -68,13 +68,21 @@ export class VirtualDatatree {
       if (byPath.has(normalized)) throw new InvalidArgumentError(`VirtualDatatree: group "${normalized || "/"}" is given twice`);
       byPath.set(normalized, dataset);
     }
+    // child names of every group path, intermediate groups included
+    const childNames = new Map<string, Set<string>>([["", new Set()]]);
+    for (const path of byPath.keys()) {
+      const parts = path === "" ? [] : path.split("/");
+      for (let i = 0; i < parts.length; i++) {
+        const parent = parts.slice(0, i).join("/");
+        let names = childNames.get(parent);
+        if (!names) childNames.set(parent, (names = new Set()));
+        names.add(parts[i]!);
+      }
+    }
     const build = (path: string): VirtualDatatree => {
       const prefix = path === "" ? "" : `${path}/`;
-      const childNames = new Set<string>();
-      for (const other of byPath.keys()) {
-        if (other !== path && other.startsWith(prefix)) childNames.add(other.slice(prefix.length).split("/")[0]!);
-      }
-      const children = new Map([...childNames].sort().map((name) => [name, build(prefix + name)] as const));
+      const names = [...(childNames.get(path) ?? [])].sort();
+      const children = new Map(names.map((name) => [name, build(prefix + name)] as const));
       return new VirtualDatatree({ path, dataset: byPath.get(path) ?? new VirtualDataset(), children });
     };
     return build("");
