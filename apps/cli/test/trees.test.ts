@@ -549,6 +549,16 @@ print(json.dumps({n: [eq(ours[n].values, theirs[n].values), str(raw[n].dtype) ==
       ...names,
     );
     expect(JSON.parse(same)).toEqual(Object.fromEntries(names.map((n) => [n, [true, true, true]])));
+
+    // the Icechunk writer encodes them back too: vz read of the repository gives the stored numbers
+    const { writeIcechunk } = await import("@vz/icechunk");
+    const repo = join(work, "times-repo");
+    await writeIcechunk(decoded, { location: repo, reader: context.reader });
+    for (const name of names) {
+      const read = await vz("read", repo, "--var", name, "--json");
+      expect(read.code, read.err).toBe(0);
+      expect((JSON.parse(read.out) as { values: (number | string)[] }).values.map(Number), name).toEqual(oracle[name]!.raw);
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import {
   type ArrayMetadata,
   ConcatError,
   InvalidArgumentError,
+  encodeTimeVariables,
   isVirtual,
   LoadedArray,
   ManifestArray,
@@ -166,6 +167,7 @@ export async function toIcechunk(
   options: ToIcechunkOptions = {},
 ): Promise<ToIcechunkResult> {
   const store: IcechunkStore = "store" in target ? target.store : target;
+  vds = encodeTimeVariables(vds, "toIcechunk"); // times decoded by decodeTimes go back to their stored units
   const group = (options.group ?? "").replace(/^\/+|\/+$/g, "");
   const batchSize = options.batchSize ?? 100_000;
   const validate = options.validateContainers ?? true;
