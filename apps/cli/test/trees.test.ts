@@ -232,6 +232,30 @@ describe.skipIf(Boolean(skipReason))(`trees: every group, read back by Python${s
     expect(bad.err).toMatch(/^vz: error \[INVALID_ARGUMENT\]: vz inspect: no group "nope"/);
   });
 
+  it("openVirtualDatatree: group starts the tree below the root; loadable and drop take plain names or paths", async () => {
+    const url = pathToFileURL(join(fx, "nested.nc")).href;
+    const tree = await openVirtualDatatree(url, {
+      reader: context.reader,
+      registry: context.registry,
+      parser: "hdf5",
+      group: "/analysis/",
+      loadableVariables: ["surface/lat", "time"],
+      dropVariables: ["obs"],
+    });
+    expect(tree.path).toBe("");
+    expect([...tree.toMap().keys()]).toEqual(["", "station", "surface"]);
+    expect([...tree.get("station")!.dataset.variables.keys()]).toEqual(["station_name"]);
+    const surface = tree.get("surface")!.dataset;
+    expect(isVirtual(surface.variables.get("lon")!)).toBe(true);
+    const lat = surface.variables.get("lat")!.data as LoadedArray;
+    const oracle = JSON.parse(py("import h5py,json,sys; print(json.dumps(h5py.File(sys.argv[1],'r')['analysis/surface/lat'][()].tolist()))", join(fx, "nested.nc"))) as number[];
+    expect(Array.from(lat.values as Float64Array)).toEqual(oracle);
+    expect(Array.from((tree.dataset.variables.get("time")!.data as LoadedArray).values as Int32Array)).toEqual([0, 6, 12, 18]);
+    await expect(openVirtualDatatree(url, { reader: context.reader, registry: context.registry, parser: "hdf5", loadableVariables: ["nope"] })).rejects.toThrow(
+      /nested\.nc: loadableVariables: no variable "nope" in any group/,
+    );
+  });
+
   it("the kerchunk parser reads the written tree back into the same tree (JSON and Parquet)", async () => {
     const url = pathToFileURL(join(fx, "nested.nc")).href;
     const original = await openVirtualDatatree(url, { reader: context.reader, registry: context.registry, parser: "hdf5", loadableVariables: [] });
