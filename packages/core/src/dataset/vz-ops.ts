@@ -64,7 +64,7 @@ export function renameVariablePaths(variable: Variable, rename: RenamePaths, nam
 export function usedUrls(manifest: ChunkManifest): string[] {
   const seen = new Set<number>();
   for (let i = 0; i < manifest.gridSize; i++) if (manifest.kindAt(i) === "ref") seen.add(manifest.urlIdAt(i));
-  return [...seen].sort((a, b) => a - b).map((id) => manifest.urls[id]!);
+  return [...new Set([...seen].sort((a, b) => a - b).map((id) => manifest.urls[id]!))];
 }
 
 /** Number of chunks that point into a file (inlined and missing chunks excluded). */
