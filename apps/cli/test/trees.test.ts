@@ -511,7 +511,7 @@ print(bool(np.array_equal(ours.tas.values, theirs.tas.values, equal_nan=True)) a
   it("decodeTimes: true decodes loaded CF times as cftime/xarray do; false keeps the raw numbers", async () => {
     const file = join(fx, "times.nc");
     const url = pathToFileURL(file).href;
-    const names = ["t_standard", "t_noleap", "t_360", "t_julian", "t_float", "t_fill"];
+    const names = ["t_standard", "t_noleap", "t_360", "t_julian", "t_float", "t_fill", "t_missing"];
     const oracle = JSON.parse(
       py(
         `import netCDF4, cftime, json, sys, numpy as np, xarray as xr
@@ -573,6 +573,12 @@ print(json.dumps({n: [eq(ours[n].values, theirs[n].values), str(raw[n].dtype) ==
       ...names,
     );
     expect(JSON.parse(same)).toEqual(Object.fromEntries(names.map((n) => [n, [true, true, true]])));
+
+    // missing_value comes back as missing_value; packed times (scale_factor) are refused, not decoded wrongly
+    expect(JSON.parse(readFileSync(refs, "utf8")).refs["t_missing/.zattrs"]).toContain('"missing_value":-999');
+    await expect(
+      openVirtualDataset(pathToFileURL(join(fx, "packed_time.nc")).href, { reader: context.reader, registry: context.registry, parser: "hdf5", decodeTimes: true }),
+    ).rejects.toThrow(/packed_time\.nc: time variable "time": has time units and scale_factor\/add_offset \(packed times\); open it with decodeTimes: false/);
 
     // the Icechunk writer encodes them back too: vz read of the repository gives the stored numbers
     const { writeIcechunk } = await import("@vz/icechunk");

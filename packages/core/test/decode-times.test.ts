@@ -62,7 +62,7 @@ describe("decoded times", () => {
     expect(decoded[3]).toBe(NAT);
     expect(formatCfTime(decoded[1]!, "standard")).toBe("2000-01-02T12:00:00");
     expect(formatCfTime(NAT, "standard")).toBe("NaT");
-    expect(Array.from(encodeCfTimes(decoded, { units: "days since 2000-01-01", calendar: "standard", dataType: "float64", fillValue: -1 }, "t"))).toEqual([0, 1.5, -1, -1]);
+    expect(Array.from(encodeCfTimes(decoded, { units: "days since 2000-01-01", calendar: "standard", dataType: "float64", fillValue: -1 }, "t") as Float64Array)).toEqual([0, 1.5, -1, -1]);
   });
 
   it("refuse times outside 64-bit nanoseconds and times that an integer type cannot store", () => {

@@ -9,8 +9,9 @@
               8 links of compact storage, so the root's links are in dense storage (fractal heap
               + v2 B-tree); each group has a chunked, gzip dataset "x" and an attribute
   empty.nc    netCDF-4 with attributes and a group but no variable anywhere
-  times.nc    netCDF-4: time coordinates in several calendars (standard, noleap, 360_day, julian)
-              and a float time with fractions, for decodeTimes
+  times.nc    netCDF-4: time coordinates in several calendars (standard, noleap, 360_day, julian),
+              a float time with fractions, fill values by _FillValue and missing_value, for decodeTimes
+  packed_time.nc  a time coordinate with scale_factor (decodeTimes refuses it)
   granule_0.nc, granule_1.nc
               two "granules" with the same groups (/analysis/time, /analysis/surface/tas), times
               0,6 and 12,18 hours, for combining trees group by group
@@ -92,6 +93,13 @@ with netCDF4.Dataset(os.path.join(out, "times.nc"), "w") as nc:
     v = nc.createVariable("t_fill", "i4", ("t_fill",), fill_value=np.int32(-1))
     v.units = "seconds since 1970-01-01"
     v[:] = np.ma.masked_array([86400, 0, 172800], mask=[False, True, False])
+    nc.createDimension("t_missing", 3)
+    v = nc.createVariable("t_missing", "i2", ("t_missing",))
+    v.units = "days since 2000-01-01"
+    v.calendar = "proleptic_gregorian"
+    v.missing_value = np.int16(-999)
+    v.set_auto_mask(False)
+    v[:] = [0, -999, 31]
     x = nc.createVariable("x", "f4", ("t_standard",))
     x[:] = np.arange(5, dtype="f4")
 
@@ -109,3 +117,10 @@ for k in range(2):
         lat[:] = [-10.0, 0.0, 10.0]
         tas = surface.createVariable("tas", "f4", ("time", "lat"), zlib=True, chunksizes=(1, 3))
         tas[:] = np.arange(6, dtype="f4").reshape(2, 3) + 100.0 * k
+
+with netCDF4.Dataset(os.path.join(out, "packed_time.nc"), "w") as nc:
+    nc.createDimension("time", 2)
+    v = nc.createVariable("time", "i2", ("time",))
+    v.units = "days since 2000-01-01"
+    v.scale_factor = 0.5
+    v[:] = [0.0, 1.5]

@@ -353,8 +353,11 @@ export interface CfTimeEncoding {
   calendarAttribute?: string;
   /** Data type of the stored values. */
   dataType: DataType;
-  /** The CF `_FillValue` of the stored values, if any (decoded as NaT). */
+  /** The CF `_FillValue` (or `missing_value`) of the stored values, if any (decoded as NaT). */
   fillValue?: unknown;
+  /** Which attribute held the fill value, and its value as it was, restored when encoding. */
+  fillAttribute?: "_FillValue" | "missing_value";
+  fillAttributeValue?: unknown;
 }
 
 function epochUnits(calendar: CfCalendar): CfTimeUnits {

@@ -27,7 +27,10 @@ export function encodeTimeVariables(vds: VirtualDataset, where = "write"): Virtu
     const values = encodeCfTimes(data.values, encoding, `${where}: time variable "${name}"`);
     const attrs: Record<string, unknown> = { ...variable.attrs, units: encoding.units };
     if (encoding.calendarAttribute !== undefined) attrs.calendar = encoding.calendarAttribute;
-    if (encoding.fillValue !== undefined && attrs._FillValue === undefined) attrs._FillValue = encoding.fillValue;
+    if (encoding.fillValue !== undefined) {
+      const attribute = encoding.fillAttribute ?? "_FillValue";
+      if (attrs[attribute] === undefined) attrs[attribute] = encoding.fillAttributeValue ?? encoding.fillValue;
+    }
     const rest = { ...(variable.encoding ?? {}) };
     delete rest.cfTime;
     changes ??= {};

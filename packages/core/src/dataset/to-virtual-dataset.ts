@@ -6,7 +6,7 @@
  * @module
  */
 import * as zarr from "zarrita";
-import { InvalidArgumentError, isVzError, ReadError, type VzError, VzError as VzErrorClass } from "../errors.js";
+import { InvalidArgumentError, isVzError, ReadError, UnsupportedFeatureError, type VzError, VzError as VzErrorClass } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
 import type { DataType } from "../manifest/metadata.js";
@@ -212,8 +212,12 @@ function decodeTimeVariable(variable: Variable, name: string, url?: string): Var
   if (!ArrayBuffer.isView(data.values)) {
     throw new InvalidArgumentError(`${where}: has time units "${String(variable.attrs.units)}" but ${data.dataType} values; open it with decodeTimes: false`, context);
   }
+  if (variable.attrs.scale_factor !== undefined || variable.attrs.add_offset !== undefined) {
+    throw new UnsupportedFeatureError("cf-time-packed", `${where}: has time units and scale_factor/add_offset (packed times); open it with decodeTimes: false`, context);
+  }
   const { units, calendar, ...attrs } = variable.attrs;
-  const rawFill = attrs._FillValue ?? attrs.missing_value;
+  const fillAttribute = attrs._FillValue !== undefined ? "_FillValue" : attrs.missing_value !== undefined ? "missing_value" : undefined;
+  const rawFill = fillAttribute ? attrs[fillAttribute] : undefined;
   const fillValue = Array.isArray(rawFill) || ArrayBuffer.isView(rawFill) ? (rawFill as ArrayLike<unknown>)[0] : rawFill;
   let decoded: BigInt64Array;
   let encoding: CfTimeEncoding;
@@ -224,7 +228,7 @@ function decodeTimeVariable(variable: Variable, name: string, url?: string): Var
       calendar: normalizeCalendar(calendar, where),
       ...(calendar !== undefined ? { calendarAttribute: String(calendar) } : {}),
       dataType: data.dataType,
-      ...(fillValue !== undefined ? { fillValue } : {}),
+      ...(fillValue !== undefined ? { fillValue, fillAttribute: fillAttribute!, fillAttributeValue: rawFill } : {}),
     };
     decoded = decodeCfTimes(data.values as ArrayLike<number | bigint>, parsed, { ...(fillValue !== undefined ? { fillValue } : {}), where });
   } catch (cause) {
