@@ -181,6 +181,13 @@ describe.skipIf(Boolean(skipReason))(`trees: every group, read back by Python${s
       const names = await vz("read", source, "--var", "/analysis/station/station_name", "--json");
       expect((JSON.parse(names.out) as { values: string[] }).values).toEqual(oracle.names);
     }
+    // Parquet references of the whole tree, through the CLI both ways
+    const parquet = join(work, "nested.parq");
+    const written = await vz("virtualize", join(fx, "nested.nc"), "--format", "parquet", "-o", parquet);
+    expect(written.code, written.err).toBe(0);
+    const fromParquet = await vz("read", parquet, "--var", "analysis/surface/tas", "--json");
+    expect(fromParquet.code, fromParquet.err).toBe(0);
+    expect((JSON.parse(fromParquet.out) as { values: number[] }).values).toEqual(oracle.tas);
     const x = await vz("read", join(fx, "dense.h5"), "--var", "g17/x", "--json");
     expect((JSON.parse(x.out) as { values: number[] }).values).toEqual(oracle.x);
     const absent = await vz("read", join(fx, "nested.nc"), "--var", "analysis/tas");
