@@ -23,6 +23,13 @@ from compare_refs import same  # noqa: E402
 warnings.filterwarnings("ignore")
 
 
+def same_attr(a, b):
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a) == str(b)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.all((a == b) | ((a != a) & (b != b))))
+
+
 def zarr_groups(group, prefix=""):
     yield prefix
     for name, sub in sorted(group.groups()):
@@ -65,8 +72,19 @@ def main():
                         entry.update(ok=False, reason=f"dims {a.dims} != {b.dims}")
                     else:
                         ok, reason = same(a.values, b.values)
+                        lost = [k for k, v in b.attrs.items() if k not in a.attrs or not same_attr(a.attrs[k], v)]
+                        if ok and lost:
+                            ok, reason = False, f"attributes differ or missing: {lost}"
                         entry.update(ok=bool(ok), reason=reason, n=int(np.asarray(b.values).size))
                 result["variables"].append(entry)
+            # group attributes: every attribute xarray reads from the original is in the references
+            lost = []
+            for key, value in theirs.attrs.items():
+                if key not in ours.attrs:
+                    lost.append(f"{key} missing")
+                elif not same_attr(ours.attrs[key], value):
+                    lost.append(f"{key}: {ours.attrs[key]!r} != {value!r}")
+            result["variables"].append({"group": group, "variable": "@attrs", "ok": not lost, "reason": "; ".join(lost)[:500]})
             extra = [n for n in ours.variables if n not in theirs.variables]
             for name in extra:
                 result["variables"].append({"group": group, "variable": name, "ok": False, "reason": "not in the original"})
@@ -80,6 +98,15 @@ def main():
             for group in names:
                 g = top[group] if group else top
                 ours = open_refs(refs, group)
+                lost = []
+                for key, value in g.attrs.items():
+                    if isinstance(value, bytes):
+                        value = value.decode("utf-8", "replace")
+                    if key not in ours.attrs:
+                        lost.append(f"{key} missing")
+                    elif not same_attr(ours.attrs[key], value):
+                        lost.append(f"{key}: {ours.attrs[key]!r} != {value!r}")
+                result["variables"].append({"group": group, "variable": "@attrs", "ok": not lost, "reason": "; ".join(lost)[:500]})
                 for name, obj in g.items():
                     if not isinstance(obj, h5py.Dataset):
                         continue
