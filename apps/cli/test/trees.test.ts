@@ -124,18 +124,24 @@ describe.skipIf(Boolean(skipReason))(`trees: every group, read back by Python${s
     expect(result.variables.filter((v) => v.ok && v.variable === "@attrs")).toHaveLength(41);
   });
 
-  const shared = ["GPM_3IMERGHH_bounds.nc4", "SC_SPL3SMP_009_prefetch.nc4", "ATL16_prefetch_group.nc4"];
-  it.each(shared)("writes every group of ../shared/data/netcdf4/%s", async (name) => {
-    const file = join(dataDir, "netcdf4", name);
+  const shared: [string, "netcdf" | "hdf5"][] = [
+    ["netcdf4/GPM_3IMERGHH_bounds.nc4", "netcdf"],
+    ["netcdf4/SC_SPL3SMP_009_prefetch.nc4", "netcdf"],
+    ["netcdf4/ATL16_prefetch_group.nc4", "netcdf"],
+    ["hdf5/ATL03_gt1l.h5", "hdf5"], // 54 groups, 80 arrays: xarray (undecoded) against h5py
+    ["hdf5/ref_groups.h5", "hdf5"],
+  ];
+  it.each(shared)("writes every group of ../shared/data/%s (compared with %s)", async (name, kind) => {
+    const file = join(dataDir, name);
     if (!existsSync(file)) {
       console.warn(`skipped: ${file} not found (../shared/data is not next to the repository)`);
       return;
     }
-    const refs = join(work, `${name}.json`);
+    const refs = join(work, `${name.replace("/", "_")}.json`);
     const { code, err } = await vz("virtualize", file, "-o", refs);
     expect(code, err).toBe(0);
     expect(err).not.toContain(" 0 variables");
-    const result = compare(refs, file, "netcdf");
+    const result = compare(refs, file, kind);
     expectSameTree(result);
     expect(result.groups_original.length).toBeGreaterThan(1);
     // every dataset of the oracle (h5py's walk, netCDF's phony dimensions aside) is an array of the references
