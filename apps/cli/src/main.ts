@@ -17,8 +17,9 @@ Usage:
   vz virtualize <file|url|glob>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json|parquet|icechunk]
                [--combine by-coords|nested] [--concat-dim DIM]
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
+               [--rename-paths OLD=NEW]   every group is written; --group G writes G's subtree as the root
   vz inspect <file|url> [--parser NAME] [--group G] [--json] [--skip-unsupported] [--allow PREFIX]... [--root URL]
-  vz read <file|url|icechunk repo> --var NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--json] [--allow PREFIX]... [--root URL]
+  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--json] [--allow PREFIX]... [--root URL]
   vz parsers [--json]
 
 Options:
@@ -28,6 +29,7 @@ Options:
   --slice SEL         vz read: Python-style selection per dimension, e.g. -1,:,0:10:2 (checked against the shape)
   --decode            vz read: apply CF _FillValue/missing_value, scale_factor and add_offset
   --skip-unsupported  leave out (and report) variables that cannot be virtualized instead of failing
+  --rename-paths OLD=NEW  chunk URLs starting with OLD (a URL or local path) start with NEW instead
   --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
   --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
   --allow PREFIX      a reference set (kerchunk, DMR++, Icechunk) may also read chunks under PREFIX
@@ -39,7 +41,7 @@ Options:
 `;
 
 /** Options that take a value (a following "-1,0" is their value, not an option). */
-const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root"]);
+const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths"]);
 
 /** Usage errors exit with 2. */
 class UsageError extends Error {}
@@ -77,6 +79,7 @@ export async function run(
         json: { type: "boolean" },
         decode: { type: "boolean" },
         "skip-unsupported": { type: "boolean" },
+        "rename-paths": { type: "string" },
         config: { type: "string" },
         allow: { type: "string", multiple: true },
         root: { type: "string" },
@@ -132,6 +135,7 @@ export async function run(
           ...(values.combine ? { combine: values.combine as "by-coords" | "nested" } : {}),
           ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
           ...(values.root ? { root: values.root } : {}),
+          ...(values["rename-paths"] !== undefined ? { renamePaths: values["rename-paths"] } : {}),
         });
       }
       case "inspect":

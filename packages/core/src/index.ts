@@ -98,7 +98,12 @@ export { isVirtual, LoadedArray, VirtualDataset } from "./dataset/virtual-datase
 export type { NumericArray, Variable } from "./dataset/virtual-dataset.js";
 export { ParserRegistry, assertParserPlugin, SNIFF_BYTES } from "./registry/parser-registry.js";
 export type { ParserEntryInfo, ParserSelection } from "./registry/parser-registry.js";
-export { toVirtualDataset, loadArray } from "./dataset/to-virtual-dataset.js";
+export { toVirtualDataset, toVirtualDatatree, loadArray } from "./dataset/to-virtual-dataset.js";
+export { isVirtualDatatree, normalizeGroupPath, VirtualDatatree } from "./dataset/virtual-datatree.js";
+export type { DimSelection, Indexers, RenamePaths } from "./dataset/vz-ops.js";
+export { cfTimeEncodingOf, encodeTimeVariables } from "./dataset/encode-times.js";
+export { openVirtualDatatree } from "./api/open-virtual-datatree.js";
+export type { OpenVirtualDatatreeOptions } from "./api/open-virtual-datatree.js";
 export type { ToVirtualDatasetOptions } from "./dataset/to-virtual-dataset.js";
 export { openManifestStore, openVirtualDataset } from "./api/open-virtual-dataset.js";
 export type { OpenVirtualDatasetOptions } from "./api/open-virtual-dataset.js";
@@ -118,6 +123,7 @@ export {
   asciiJsonPieces,
   attributesToJson,
   datasetsToKerchunkJsonPieces,
+  groupEntries,
   kerchunkJsonPieces,
   kerchunkToJson,
   toKerchunk,
@@ -147,12 +153,14 @@ export {
   expandGlob,
   harmonizeCfEncodings,
   openVirtualMfdataset,
+  openVirtualMfdatatree,
 } from "./api/open-virtual-mfdataset.js";
 export type {
   MfdatasetPaths,
   MfdatasetProgress,
   NestedPaths,
   OpenVirtualMfdatasetOptions,
+  OpenVirtualMfdatatreeOptions,
 } from "./api/open-virtual-mfdataset.js";
 export { createInProcessExecutor, isDatasetParsePool } from "./api/executor.js";
 export type {
@@ -164,11 +172,15 @@ export type {
 } from "./api/executor.js";
 export {
   dayNumber,
+  decodeCfTimes,
+  encodeCfTimes,
+  formatCfTime,
   isCfTimeUnits,
+  NAT,
   normalizeCalendar,
   parseCfTimeUnits,
   reencodeCfTimes,
 } from "./dataset/cf-time.js";
-export type { CfCalendar, CfTimeUnits, ReencodeOptions } from "./dataset/cf-time.js";
+export type { CfCalendar, CfTimeEncoding, CfTimeUnits, ReencodeOptions } from "./dataset/cf-time.js";
 export { CombineError, isCombineError } from "@vz/combine";
 export type { CombineAttrs, Compat, Join, VariableSelection } from "@vz/combine";
