@@ -259,7 +259,8 @@ export async function assertChunkRefsInside(store: ManifestStore, reader: Object
 /** Whether zarrita (with vz's codecs registered) can decode an array of this metadata. */
 export function isDecodableByZarrita(metadata: ArrayMetadata): boolean {
   registerCodecs();
-  if (metadata.data_type.startsWith("fixed_length_")) return false;
+  // fixed-length byte strings are served to zarrita as its `v2:S<n>`; fixed-length UTF-32 is not
+  if (metadata.data_type.startsWith("fixed_length_utf32")) return false;
   const known = zarr.registry as unknown as Map<string, unknown>;
   return metadata.codecs.every((codec) => known.has(codec.name));
 }
