@@ -65,7 +65,7 @@ interface Report {
 /** Writes vz's kerchunk references of `original` (HDF5 parser) and compares them with xarray on the original. */
 async function compareWithXarray(original: string, which: string, options: { group?: string; parser?: Hdf5ParserOptions } = {}): Promise<Report> {
   const vds = await openVirtualDataset(toUrl(original), {
-    parser: { ...hdf5Plugin, create: () => createHdf5Parser(options.parser ?? {}) },
+    parser: { ...hdf5Plugin, create: (given?: Hdf5ParserOptions) => createHdf5Parser({ ...given, ...options.parser }) },
     reader,
     loadableVariables: [],
     ...(options.group ? { group: options.group } : {}),
@@ -200,7 +200,7 @@ describe.skipIf(!CAN_GENERATE)("HDF5 / netCDF4 edges (needs /usr/bin/python3 wit
     const store = await parse("empty.nc");
     expect((store.group.resolve("x") as ManifestArray).manifest.chunkCount).toBe(0);
     for (const onUnsupported of ["raise", "skip"] as const) {
-      const vds = await openVirtualDataset(toUrl(file("empty.nc")), { parser: { ...hdf5Plugin, create: () => createHdf5Parser({ onUnsupported }) }, reader, loadableVariables: ["time", "lat"] });
+      const vds = await openVirtualDataset(toUrl(file("empty.nc")), { parser: { ...hdf5Plugin, create: (given?: Hdf5ParserOptions) => createHdf5Parser({ ...given, onUnsupported }) }, reader, loadableVariables: ["time", "lat"] });
       expect(vds.variables.get("time")!.data.shape).toEqual([0]);
     }
     const report = await compareWithXarray(file("empty.nc"), "all");
@@ -249,13 +249,26 @@ print(json.dumps({"ok": bool(ok), "arrays": sorted(g.array_keys())}))`;
     expect(JSON.parse(execFileSync(PYTHON, ["-c", script, refs, file("noncoord.nc")], { encoding: "utf8" }))).toEqual({ ok: true, arrays: ["x", "y"] });
   });
 
-  it("groups.nc: the group option parses only the chosen group, so an unsupported variable elsewhere does not fail it", async () => {
+  it("groups.nc: a chosen group (parser option, openVirtualDataset, vz --group) is parsed alone, so an unsupported variable elsewhere does not fail it", async () => {
     const whole = await parse("groups.nc").catch((e: unknown) => e);
     expect(isVzError(whole, "UNSUPPORTED")).toBe(true);
     expect((whole as UnsupportedFeatureError).variable).toBe("other/comp");
     const good = await parse("groups.nc", { group: "good" });
     expect(await values(good, "v")).toEqual([1, 2]);
     expect(dimsOf(good)).toEqual({ v: ["k"] });
+    // openVirtualDataset hands the group to a parser that reads groups itself (readsGroups)
+    expect(hdf5Plugin.readsGroups).toBe(true);
+    const vds = await openVirtualDataset(toUrl(file("groups.nc")), { parser: hdf5Plugin, reader, group: "/good", loadableVariables: [] });
+    expect([...vds.variables.keys()]).toEqual(["v"]);
+    expect(vds.variables.get("v")!.dims).toEqual(["k"]);
+    // and so does the CLI (when it is built)
+    const cli = path.resolve(import.meta.dirname, "../../../apps/cli/dist/bin.js");
+    if (existsSync(cli)) {
+      const refs = file("groups-good.json");
+      execFileSync(process.execPath, [cli, "virtualize", file("groups.nc"), "--group", "good", "-o", refs], { stdio: "pipe" });
+      const written = JSON.parse(readFileSync(refs, "utf8")) as { refs: Record<string, unknown> };
+      expect(Object.keys(written.refs).sort()).toEqual([".zattrs", ".zgroup", "v/.zarray", "v/.zattrs", "v/0"]);
+    }
   });
 
   it("~14,000 tiny compressed chunks: char chunks are referenced, string chunks are read in a few batched getRanges calls", async () => {

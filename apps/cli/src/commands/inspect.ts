@@ -47,12 +47,14 @@ export async function inspectCommand(
 ): Promise<number> {
   const url = inputUrl(context, input);
   const choice = parserChoice(context, url, input, options.parser);
-  const { store, parserName, reason } = await openManifestStore(url, {
+  const { store, parserName, reason, groupApplied } = await openManifestStore(url, {
     reader: context.reader,
     registry: context.registry,
     ...choice,
+    ...(options.group ? { group: options.group } : {}),
   });
-  const root = options.group ? store.group.resolve(options.group) : store.group;
+  // a parser that reads groups itself (hdf5) returns the chosen group as the root
+  const root = options.group && !groupApplied ? store.group.resolve(options.group) : store.group;
   if (!root || !("walkArrays" in root)) throw new Error(`no group "${options.group}" in ${url}`);
   const groups = [...root.walkGroups()].map(([path, group]) => ({ path: `/${path}`, attributes: group.attributes }));
   const arrays = [...root.walkArrays()].map(([path, array]) => describeArray(`/${path}`, array));

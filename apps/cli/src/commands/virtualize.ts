@@ -58,13 +58,19 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     const input = inputs[0]!;
     const url = inputUrl(context, input);
     const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
-    const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+    // a parser that reads groups itself (hdf5) parses only the chosen group
+    const { store, groupApplied } = await openManifestStore(url, {
+      reader: context.reader,
+      registry: context.registry,
+      ...choice,
+      ...(options.group ? { group: options.group } : {}),
+    });
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
     }
     vds = await toVirtualDataset(store, {
       url,
-      ...(options.group ? { group: options.group } : {}),
+      ...(options.group && !groupApplied ? { group: options.group } : {}),
       ...(options.loadable ? { loadableVariables: options.loadable } : {}),
       ...(options.drop ? { dropVariables: options.drop } : {}),
     });

@@ -26,8 +26,8 @@ export interface OpenVirtualDatasetOptions extends ToVirtualDatasetOptions {
 /** Runs the selected parser on `url`, wrapping anything it throws into a ParseError naming parser and file. */
 export async function openManifestStore(
   url: string,
-  options: Omit<OpenVirtualDatasetOptions, keyof ToVirtualDatasetOptions> & { signal?: AbortSignal },
-): Promise<{ store: ManifestStore; parserName: string; reason: string }> {
+  options: Omit<OpenVirtualDatasetOptions, keyof ToVirtualDatasetOptions> & { signal?: AbortSignal; group?: string },
+): Promise<{ store: ManifestStore; parserName: string; reason: string; groupApplied: boolean }> {
   if (!options.reader) throw new InvalidArgumentError(`openVirtualDataset(${url}): a reader is required`, { url });
   const registry = options.registry ?? new ParserRegistry();
   const selection = await registry.select(url, {
@@ -36,9 +36,13 @@ export async function openManifestStore(
     parserOptions: options.parserOptions,
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  // A parser that reads groups itself parses only the chosen group (its store's root is the group).
+  const group = options.group?.replace(/^\/+|\/+$/g, "");
+  const groupApplied = Boolean(group && selection.plugin?.readsGroups);
+  const parser = groupApplied ? selection.plugin!.create({ ...((options.parserOptions as object | undefined) ?? {}), group }) : selection.parser;
   try {
-    const store = await selection.parser(url, options.reader, options.signal ? { signal: options.signal } : undefined);
-    return { store, parserName: selection.name, reason: selection.reason };
+    const store = await parser(url, options.reader, options.signal ? { signal: options.signal } : undefined);
+    return { store, parserName: selection.name, reason: selection.reason, groupApplied };
   } catch (error) {
     if (isVzError(error)) throw error;
     throw new ParseError(`parser "${selection.name}" failed on ${url}: ${(error as Error).message}`, {
@@ -55,6 +59,7 @@ export async function openManifestStore(
  * const vds = await openVirtualDataset("file:///data/air.nc", { parser: "hdf5", registry, reader });
  */
 export async function openVirtualDataset(url: string, options: OpenVirtualDatasetOptions): Promise<VirtualDataset> {
-  const { store } = await openManifestStore(url, options);
-  return toVirtualDataset(store, { ...options, url });
+  const { store, groupApplied } = await openManifestStore(url, options);
+  const { group, ...rest } = options;
+  return toVirtualDataset(store, { ...rest, ...(group !== undefined && !groupApplied ? { group } : {}), url });
 }

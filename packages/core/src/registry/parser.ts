@@ -20,6 +20,12 @@ export interface ParserPlugin<O = unknown> {
   extensions?: readonly string[];
   /** True when the first bytes of a file look like this format (magic bytes). */
   sniff?(head: Uint8Array): boolean;
+  /**
+   * True when `create({ group })` parses only that group (and what it needs) and returns it as
+   * the store's root; openManifestStore / openVirtualDataset then pass a chosen group to the
+   * parser, so that nothing outside it is read or can fail the parse.
+   */
+  readsGroups?: boolean;
   create(options?: O): Parser;
 }
 
