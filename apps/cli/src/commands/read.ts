@@ -87,11 +87,32 @@ async function printArray(
     context.out(`${JSON.stringify({ variable: path, shape: [], values: plain(data) })}\n`);
     return 0;
   }
-  const values = Array.from(data.data as ArrayLike<unknown>, plain);
+  const fixedBytes = /^v2:S(\d+)$/.exec(String(array.dtype));
+  // fixed-length byte strings (netCDF char, |S1): each element's bytes as Python shows them
+  // (trailing NULs dropped, bytes outside printable ASCII as \xNN), never decoded as UTF-8
+  const values = fixedBytes ? byteStrings(data.data as unknown as ArrayBufferView, Number(fixedBytes[1])) : Array.from(data.data as ArrayLike<unknown>, plain);
+  const dtype = fixedBytes ? `|S${fixedBytes[1]}` : array.dtype;
   if (options.json) {
-    context.out(`${JSON.stringify({ variable: path, dtype: array.dtype, shape: data.shape, values })}\n`);
+    context.out(`${JSON.stringify({ variable: path, dtype, shape: data.shape, values })}\n`);
   } else {
-    context.out(`${path} ${array.dtype} shape (${data.shape.join(", ")})\n${JSON.stringify(values)}\n`);
+    context.out(`${path} ${dtype} shape (${data.shape.join(", ")})\n${JSON.stringify(values)}\n`);
   }
   return 0;
+}
+
+/** The elements of a fixed-length byte string array as text: printable ASCII kept, other bytes as \xNN. */
+function byteStrings(view: ArrayBufferView, width: number): string[] {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const out: string[] = [];
+  for (let start = 0; start + width <= bytes.length && width > 0; start += width) {
+    let end = start + width;
+    while (end > start && bytes[end - 1] === 0) end--;
+    let text = "";
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : b === 0x5c ? "\\\\" : `\\x${b.toString(16).padStart(2, "0")}`;
+    }
+    out.push(text);
+  }
+  return out;
 }
