@@ -426,7 +426,9 @@ export class Hdf5Parse {
         continue;
       }
       if (kind === "dataset") {
-        group.datasets.push({ name: link.name, path: childPath, header, group });
+        const entry: DatasetEntry = { name: link.name, path: childPath, header, group };
+        if (link.creationOrder !== undefined) entry.creationOrder = link.creationOrder;
+        group.datasets.push(entry);
         continue;
       }
       if (target === groupAddress || ancestors.includes(target)) {

@@ -71,6 +71,16 @@ with h5py.File(p("links.h5"), "w") as f:
     f["b"] = f["a"]
     f["soft_a"] = h5py.SoftLink("/a")
 
+# ... and in groups that track link creation order (netCDF-C lists their links in that order)
+with h5py.File(p("links-ordered.h5"), "w", track_order=True) as f:
+    f.create_dataset("z", data=np.zeros(3))
+    f["s"] = h5py.SoftLink("/z")
+    f.create_dataset("a", data=np.zeros(4))
+    f.create_dataset("b", data=np.zeros((4, 3)))
+    g = f.create_group("g", track_order=True)
+    g.create_dataset("q", data=np.zeros(3))
+    g["t"] = h5py.SoftLink("/a")
+
 # 3. a version-1 fill value message with "defined" 0 and size 0xFFFFFFFF (as PyTables writes
 # them; libhdf5 reads the size as -1, no value): patch the version-2 message h5py writes
 with h5py.File(p("fill-v1.h5"), "w", libver="earliest") as f:
@@ -152,7 +162,7 @@ with h5py.File(p("lzf.h5"), "w") as f:
 
 # netCDF-C's view of the dimension names
 dims = {}
-for name in ["chars.nc", "s1.h5", "links.h5", "empty.nc", "phony.h5", "noncoord.nc", "groups.nc"]:
+for name in ["chars.nc", "s1.h5", "links.h5", "links-ordered.h5", "empty.nc", "phony.h5", "noncoord.nc", "groups.nc"]:
     try:
         with netCDF4.Dataset(p(name)) as d:
             found = {}

@@ -184,6 +184,8 @@ describe.skipIf(!CAN_GENERATE)("HDF5 / netCDF4 edges (needs /usr/bin/python3 wit
       const report = await compareWithXarray(file("links.h5"), "all", { parser: { softLinks: "copy" }, group: "softlink/test3" });
       expect(report.problems).toEqual([]);
       expect(Object.keys(report.checked)).toEqual(["x"]);
+      const ordered = await parse("links-ordered.h5", { softLinks: "copy" });
+      expect(dimsOf(ordered)).toEqual(netcdfDims("links-ordered.h5"));
       const bad = await parse("links.h5", { softLinks: "follow" as "copy" }).catch((e: unknown) => e);
       expect(isVzError(bad, "INVALID_ARGUMENT")).toBe(true);
     });
