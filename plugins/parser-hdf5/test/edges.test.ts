@@ -19,6 +19,7 @@ import {
   type ManifestStore,
   type ObjectReader,
   openVirtualDataset,
+  openVirtualMfdataset,
   toVirtualDataset,
   type UnsupportedFeatureError,
 } from "@vz/core";
@@ -263,6 +264,17 @@ print(json.dumps({"ok": bool(ok), "arrays": sorted(g.array_keys())}))`;
     const vds = await openVirtualDataset(toUrl(file("groups.nc")), { parser: hdf5Plugin, reader, group: "/good", loadableVariables: [] });
     expect([...vds.variables.keys()]).toEqual(["v"]);
     expect(vds.variables.get("v")!.dims).toEqual(["k"]);
+    // and openVirtualMfdataset, for each file
+    const mf = await openVirtualMfdataset([toUrl(file("groups.nc")), toUrl(file("groups.nc"))], {
+      parser: hdf5Plugin,
+      reader,
+      group: "good",
+      combine: "nested",
+      concatDim: "file",
+      loadableVariables: [],
+    });
+    expect(mf.variables.get("v")!.dims).toEqual(["file", "k"]);
+    expect(mf.variables.get("v")!.data.shape).toEqual([2, 2]);
     // and so does the CLI (when it is built)
     const cli = path.resolve(import.meta.dirname, "../../../apps/cli/dist/bin.js");
     if (existsSync(cli)) {

@@ -382,9 +382,13 @@ async function openWith(
   // Resolve an explicit parser once (not per file).
   const registry = options.registry ?? new ParserRegistry();
   let parser = options.parser;
+  // a parser that reads groups itself (readsGroups) is given the chosen group
+  let parserAppliesGroup = false;
   if (!pool && parser !== undefined && typeof parser !== "function") {
     const selection = await registry.select(urls[0]!, { parser, reader: options.reader, parserOptions: options.parserOptions });
-    const resolved = selection.parser;
+    const group = options.group?.replace(/^\/+|\/+$/g, "");
+    parserAppliesGroup = Boolean(group && selection.plugin?.readsGroups);
+    const resolved = parserAppliesGroup ? selection.plugin!.create({ ...((options.parserOptions as object | undefined) ?? {}), group }) : selection.parser;
     const name = selection.name;
     parser = Object.defineProperty((url: string, reader: ObjectReader, opts?: ReadOptions) => resolved(url, reader, opts), "name", { value: name });
   }
@@ -404,14 +408,17 @@ async function openWith(
         let dataset: VirtualDataset;
         if (pool) dataset = await pool.parseDataset(url, datasetOptions, options.signal);
         else {
-          const { store } = await openManifestStore(url, {
+          const { store, groupApplied } = await openManifestStore(url, {
             reader: options.reader,
             registry,
             ...(parser !== undefined ? { parser } : {}),
             ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.group !== undefined ? { group: options.group } : {}),
           });
-          dataset = await toVirtualDataset(store, { url, ...datasetOptions, ...(options.signal ? { signal: options.signal } : {}) });
+          // a parser that reads groups itself (readsGroups) returned the chosen group as the root
+          const { group: _applied, ...rest } = datasetOptions as typeof datasetOptions & { group?: string };
+          dataset = await toVirtualDataset(store, { url, ...(groupApplied || parserAppliesGroup ? rest : datasetOptions), ...(options.signal ? { signal: options.signal } : {}) });
         }
         if (options.preprocess) {
           dataset = await options.preprocess(dataset, url);

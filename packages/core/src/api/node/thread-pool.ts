@@ -177,8 +177,11 @@ function runParseWorker(setup: WorkerSetup): void {
   port.on("message", async (task: { id: number; url: string; options: PoolParseOptions }) => {
     try {
       const { parser, registry } = await resolveParser();
-      const { store } = await openManifestStore(task.url, { reader, ...(parser ? { parser } : {}), ...(registry ? { registry } : {}) });
-      const dataset = await toVirtualDataset(store, { ...task.options, url: task.url });
+      const group = (task.options as { group?: string }).group;
+      const { store, groupApplied } = await openManifestStore(task.url, { reader, ...(parser ? { parser } : {}), ...(registry ? { registry } : {}), ...(group !== undefined ? { group } : {}) });
+      // a parser that reads groups itself (readsGroups) returned the chosen group as the root
+      const { group: _applied, ...rest } = task.options as PoolParseOptions & { group?: string };
+      const dataset = await toVirtualDataset(store, { ...(groupApplied ? rest : task.options), url: task.url });
       const { message, transfer } = serializeDataset(dataset);
       port.postMessage({ id: task.id, ok: true, dataset: message } satisfies Reply, transfer);
     } catch (error) {
