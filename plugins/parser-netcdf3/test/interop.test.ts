@@ -1,9 +1,10 @@
 /**
  * Interop: the kerchunk JSON vz writes for each netCDF3 file (shared files and generated
  * fixtures) opens in Python xarray (fsspec + zarr 2) with the values, dimensions and attributes
- * netCDF4-python reads from the original file (test/python/compare-kerchunk.py).
+ * netCDF4-python reads from the original file (test/python/compare-kerchunk.py), and char
+ * variables identical to xarray on the original file (test/python/compare-xarray.py).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openVirtualDataset } from "@vz/core";
@@ -17,6 +18,7 @@ const missing = missingPythonModules(["netCDF4", "xarray", "fsspec", "zarr", "nu
 const skipReason = missing.length > 0 ? `Python modules missing: ${missing.join(", ")}` : false;
 const out = mkdtempSync(join(tmpdir(), "vz-netcdf3-interop-"));
 const compare = resolve(import.meta.dirname, "python/compare-kerchunk.py");
+const compareXarray = resolve(import.meta.dirname, "python/compare-xarray.py");
 
 const generated = skipReason ? "" : join(out, "generated");
 if (!skipReason) runPython([resolve(import.meta.dirname, "python/make-fixtures.py"), generated]);
@@ -37,6 +39,38 @@ describe.skipIf(Boolean(skipReason))(`kerchunk JSON opens in xarray with netCDF4
       const report = JSON.parse(runPython([compare, file, refs])) as { variables: number; problems: string[] };
       expect(report.problems).toEqual([]);
       expect(report.variables).toBe(vds.variables.size);
+    });
+  }
+
+  // Character arrays are written as |S1 with their character dimension; xarray decodes them from
+  // the references exactly as from the original (dtype, dims, shape, bytes): every char variable
+  // of the shared files and of a generated file with non-UTF-8 bytes (test/python/compare-xarray.py).
+  const withChars = [
+    ...(NETCDF3_DATA
+      ? ["RGB.nc", "agilent_hplc.cdf", "bears.nc", "madis-sao.nc", "model1_md2.nc", "ref_nctest_64bit_offset.nc", "ref_nctest_classic.nc", "small_rotPole_precipitation.nc"]
+          .map((name) => join(NETCDF3_DATA!, name))
+          .filter((file) => existsSync(file))
+      : []),
+    join(generated, "chars_bytes.nc"),
+  ];
+  for (const file of withChars) {
+    const name = file.slice(file.lastIndexOf("/") + 1);
+    it(`${name}: char variables identical to xarray on the original`, async () => {
+      const vds = await openVirtualDataset(toUrl(file), { parser: netcdf3, reader: new FileReader(), loadableVariables: [] });
+      const refs = join(out, `${name}.chars.json`);
+      await writeKerchunk(vds, refs);
+      const report = JSON.parse(runPython([compareXarray, file, refs, "", "chars"])) as { checked: Record<string, unknown>; problems: string[] };
+      expect(report.problems).toEqual([]);
+      expect(Object.keys(report.checked).length).toBeGreaterThan(0);
+      if (name === "chars_bytes.nc") {
+        expect(report.checked).toEqual({
+          b: ["|S5", ["time"], [3]],
+          station: ["|S5", ["n"], [3]],
+          flag: ["|S1", ["n"], [3]],
+          utf: ["object", ["n"], [3]],
+          c0: ["|S1", [], []],
+        });
+      }
     });
   }
 

@@ -101,10 +101,11 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   } else {
     const input = inputs[0]!;
     const url = inputUrl(context, input);
-    const { store } = await openInput(context, url, input, {
+    const { store, groupApplied } = await openInput(context, url, input, {
       ...(options.parser ? { parser: options.parser } : {}),
       ...(options.root ? { root: options.root } : {}),
       ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
+      ...(options.group ? { group: options.group } : {}),
     });
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
@@ -112,7 +113,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     skipped = store.diagnostics.length;
     tree = await toVirtualDatatree(store, {
       url,
-      ...(options.group ? { group: options.group } : {}),
+      ...(options.group && !groupApplied ? { group: options.group } : {}),
       ...(options.loadable ? { loadableVariables: options.loadable } : {}),
       ...(options.drop ? { dropVariables: options.drop } : {}),
     });

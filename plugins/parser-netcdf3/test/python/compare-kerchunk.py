@@ -5,7 +5,8 @@ Usage: compare-kerchunk.py <file.nc> <refs.json>
 Opens the references with fsspec + zarr 2 + xarray (engine="zarr", mask_and_scale=False,
 decode_times=False, decode_coords=False; through zarr directly only when xarray cannot open the
 original file either) and netCDF4-python (no masking, no char joining); compares every variable's
-dimensions, values (NaN == NaN; char arrays joined into strings, trailing NULs dropped) and
+dimensions, values (NaN == NaN; char arrays as bytes when the references keep them as |S1, else
+joined into strings, trailing NULs dropped) and
 attributes (except _FillValue, which xarray's zarr backend sets from the .zarray fill_value).
 Prints a JSON report: {"variables": n, "problems": [...]}.
 """
@@ -86,7 +87,16 @@ with netCDF4.Dataset(path) as nc:
         expected = np.asarray(var[...])
         got = ds[name].values
         stacked = expected.dtype.kind == "S" and expected.ndim > 0 and np.asarray(got).ndim == expected.ndim - 1
-        if expected.dtype.kind == "S" and not stacked:
+        if expected.dtype.kind == "S" and np.asarray(got).dtype.kind == "S":
+            # characters kept as |S1 (vz's default): xarray joins them itself; compare the bytes
+            got = np.asarray(got)
+            dims = list(var.dimensions[:-1]) if stacked else list(var.dimensions)
+            want = [row.tobytes().rstrip(b"\0") for row in (expected.reshape(-1, expected.shape[-1]) if expected.ndim else expected.reshape(1, 1))] if stacked \
+                else [bytes(b) for b in expected.reshape(-1).tolist()]
+            have = [bytes(b) for b in got.reshape(-1).tolist()]
+            if have != want:
+                problems.append(f"{name}: bytes {have[:4]} != {want[:4]}")
+        elif expected.dtype.kind == "S" and not stacked:
             dims = list(var.dimensions)
             want = texts(expected.reshape(-1).tolist())
             have = [str(x) for x in np.atleast_1d(got).reshape(-1).tolist()]
