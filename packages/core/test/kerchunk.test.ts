@@ -18,6 +18,7 @@ import {
   kerchunkToJson,
   LoadedArray,
   ManifestArray,
+  parseJsonNonFinite,
   toKerchunk,
   toKerchunkTree,
   VirtualDataset,
@@ -260,9 +261,22 @@ describe("toKerchunk", () => {
   });
 
   it("serialises attributes like zarr-python (bare NaN/Infinity tokens, typed arrays as lists, bigints)", () => {
-    expect(attributesToJson({ a: Number.NaN, b: [1, Number.NEGATIVE_INFINITY], c: Float32Array.of(0.5), d: 2n ** 60n, e: 3n, s: "NaN" })).toBe(
-      '{"a":NaN,"b":[1,-Infinity],"c":[0.5],"d":"1152921504606846976","e":3,"s":"NaN"}',
+    expect(attributesToJson({ a: Number.NaN, b: [1, Number.NEGATIVE_INFINITY], c: Float32Array.of(0.5), d: 2n ** 60n + 1n, e: 3n, s: "NaN" })).toBe(
+      '{"a":NaN,"b":[1,-Infinity],"c":[0.5],"d":1152921504606846977,"e":3,"s":"NaN"}',
     );
+    // 64-bit integers keep every digit, in typed arrays too, and integral doubles beyond 2^53 are written exactly
+    expect(attributesToJson({ i: BigInt64Array.of(-9223372036854775806n, 1n), u: BigUint64Array.of(18446744073709551614n), m: -(2 ** 63), f: 1e300 })).toBe(
+      '{"i":[-9223372036854775806,1],"u":[18446744073709551614],"m":-9223372036854775808,"f":1e+300}',
+    );
+    // and read back exactly
+    expect(parseJsonNonFinite('{"i":[-9223372036854775806,1],"u":18446744073709551614,"m":-9223372036854775808,"f":1e+300,"g":100000000000000000000,"s":"12345678901234567890"}')).toEqual({
+      i: [-9223372036854775806n, 1],
+      u: 18446744073709551614n,
+      m: -(2 ** 63),
+      f: 1e300,
+      g: 1e20,
+      s: "12345678901234567890",
+    });
   });
 
   it("streamed JSON (datasetsToKerchunkJsonPieces) equals kerchunkToJson of the materialised references", () => {

@@ -77,6 +77,13 @@ function translateFillValue(value: unknown, dataType: DataType, context: Transla
   return value;
 }
 
+/** Whether a v2 fill_value of `dataType` stands for a CF _FillValue (numbers, booleans, vlen strings). */
+function carriesCfFill(value: unknown, dataType: DataType): boolean {
+  if (value === null || value === undefined) return false;
+  if (dataType.startsWith("fixed_length") || dataType.startsWith("complex")) return false;
+  return typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" || typeof value === "string";
+}
+
 /**
  * Translates a `.zarray` document (and the `.zattrs` of the same array) into v3 array metadata.
  * Throws {@link UnsupportedFeatureError} for what vz cannot represent (structured or datetime
@@ -147,6 +154,14 @@ export function translateZarrV2Array(
   const attributes: Record<string, unknown> = isRecord(zattrs) ? { ...zattrs } : {};
   const dimensions = attributes._ARRAY_DIMENSIONS;
   delete attributes._ARRAY_DIMENSIONS;
+  const fillValue = translateFillValue(zarray.fill_value, parsed.dataType, context);
+  if (carriesCfFill(zarray.fill_value, parsed.dataType) && !Object.hasOwn(attributes, "_FillValue")) {
+    // xarray's zarr backend reads a v2 fill_value as the CF _FillValue (it masks values equal to
+    // it), so that is what it means in a reference set; as an attribute it survives a re-write
+    // (the kerchunk writer turns _FillValue back into fill_value) instead of being dropped as a
+    // mere storage fill value.
+    attributes._FillValue = fillValue;
+  }
   const metadata: ArrayMetadata = {
     zarr_format: 3,
     node_type: "array",
@@ -154,7 +169,7 @@ export function translateZarrV2Array(
     data_type: parsed.dataType,
     chunk_grid: { name: "regular", configuration: { chunk_shape: [...chunks] } },
     chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: translateFillValue(zarray.fill_value, parsed.dataType, context),
+    fill_value: fillValue,
     codecs: [...before, arrayToBytes, ...after],
     attributes,
   };

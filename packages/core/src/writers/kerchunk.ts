@@ -240,13 +240,26 @@ function inlineMissingChunks(
   return ChunkManifest.fromArrays(arrays, { validate: false });
 }
 
+const INTEGER_RANGES: Partial<Record<DataType, [bigint, bigint]>> = {
+  int8: [-128n, 127n],
+  uint8: [0n, 255n],
+  int16: [-32768n, 32767n],
+  uint16: [0n, 65535n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
 function toV2FillValue(value: unknown, dataType: DataType, variable: string): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === "bigint") {
-    if (!Number.isSafeInteger(Number(value))) {
-      throw new UnsupportedFeatureError("fill-value", `kerchunk: variable "${variable}" has fill value ${value} beyond 2^53`, { variable });
+    // 64-bit integers keep every digit (written as a bare JSON number by jsonText).
+    const range = INTEGER_RANGES[dataType];
+    if (!range || value < range[0] || value > range[1]) {
+      throw new UnsupportedFeatureError("fill-value", `kerchunk: variable "${variable}" has fill value ${value}, which is not a ${dataType}`, { variable });
     }
-    return Number(value);
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value;
   }
   if (dataType.startsWith("fixed_length_bytes")) {
     if (typeof value === "string") return base64(new TextEncoder().encode(value));
@@ -270,21 +283,35 @@ function toV2FillValue(value: unknown, dataType: DataType, variable: string): un
 /**
  * JSON text of an attribute document, as zarr-python writes it: NaN / ±Infinity appear as the
  * bare tokens `NaN`, `Infinity`, `-Infinity` (Python's json accepts them), typed arrays as lists,
- * bigints as numbers.
+ * bigints as numbers with every digit (JSON numbers have no size limit; Python reads them
+ * exactly, e.g. an int64 fill value -9223372036854775806).
  */
 export function attributesToJson(attributes: Record<string, unknown>): string {
-  const marker = "\u0000vz-nonfinite:";
-  const text = JSON.stringify(attributes, (_key, value: unknown) => {
-    if (typeof value === "number" && !Number.isFinite(value)) return `${marker}${nonFinite(value)}`;
-    if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  return jsonText(attributes);
+}
+
+const JSON_MARKER = "\u0000vz-json:";
+
+/** A bigint as a JSON value: a number when a double holds it exactly, else a marker replaced by its digits. */
+function bigintJson(value: bigint): number | string {
+  return Number.isSafeInteger(Number(value)) ? Number(value) : `${JSON_MARKER}${value.toString()}`;
+}
+
+/** JSON text with bare NaN / ±Infinity tokens and exact bigint digits, ASCII only (see {@link attributesToJson}). */
+function jsonText(document: unknown): string {
+  const text = JSON.stringify(document, (_key, value: unknown) => {
+    if (typeof value === "number" && !Number.isFinite(value)) return `${JSON_MARKER}${nonFinite(value)}`;
+    // Integral doubles beyond 2^53 with their exact digits (-2^63 as -9223372036854775808, not -9223372036854776000).
+    if (typeof value === "number" && !Number.isSafeInteger(value) && Number.isInteger(value) && Math.abs(value) < 1e21) return `${JSON_MARKER}${BigInt(value)}`;
+    if (typeof value === "bigint") return bigintJson(value);
     if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-      return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === "bigint" ? Number(v) : v));
+      return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === "bigint" ? bigintJson(v) : v));
     }
     return value;
   });
   // ASCII only, as zarr-python's json_dumps (ensure_ascii): zarr 2.x decodes metadata as ASCII.
   return text
-    .replace(/"\\u0000vz-nonfinite:(NaN|Infinity|-Infinity)"/g, "$1")
+    .replace(/"\\u0000vz-json:(NaN|Infinity|-Infinity|-?\d+)"/g, "$1")
     .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
@@ -457,7 +484,7 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
       fill_value: toV2FillValue(storageFill, metadata.data_type, name),
       order: "C",
     };
-    node.files.set(".zarray", JSON.stringify(zarray));
+    node.files.set(".zarray", jsonText(zarray));
     node.files.set(".zattrs", attributesToJson(attributes));
     node.manifest = written;
     return;
@@ -474,7 +501,7 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
     fill_value: toV2FillValue(hasCfFill ? cfFill : loaded.dataType === "string" ? loaded.fillValue : null, loaded.dataType, name),
     order: "C",
   };
-  node.files.set(".zarray", JSON.stringify(zarray));
+  node.files.set(".zarray", jsonText(zarray));
   node.files.set(".zattrs", attributesToJson(attributes));
   if (loaded.values.length > 0) {
     node.inlinedChunk = [chunkKey(loaded.shape.map(() => 0)), `base64:${base64(encodeLoaded(loaded, name))}`];
