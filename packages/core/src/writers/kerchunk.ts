@@ -8,6 +8,7 @@ import { InvalidArgumentError, UnsupportedFeatureError } from "../errors.js";
 import { ChunkManifest, INLINED, MISSING } from "../manifest/chunk-manifest.js";
 import { type CodecMetadata, type DataType, endianOf, itemSize, toNumpyDtype } from "../manifest/metadata.js";
 import { encodeVlenUtf8 } from "../codecs/vlen-utf8.js";
+import { encodedFillChunk } from "./fill-chunk.js";
 import { isVirtual, type LoadedArray, type Variable, type VirtualDataset } from "../dataset/virtual-dataset.js";
 
 /** One kerchunk reference: a byte range `[url, offset, length]`, a whole file `[url]`, or inline data. */
@@ -181,45 +182,16 @@ function fillFits(value: unknown, dataType: DataType): boolean {
   return true;
 }
 
-/** Largest total of fill bytes {@link inlineMissingChunks} writes inline for one array. */
-const MAX_INLINED_FILL_BYTES = 256 * 1024;
-/** At most this many missing chunks are written inline (sparse arrays keep fill_value instead). */
-const MAX_INLINED_FILL_CHUNKS = 8;
+/** Largest total of encoded fill bytes {@link inlineMissingChunks} writes inline for one array. */
+const MAX_INLINED_FILL_BYTES = 1024 * 1024;
+/** At most this many missing chunks are written inline (one JSON entry each). */
+const MAX_INLINED_FILL_CHUNKS = 100_000;
 
-/** Bytes of one uncompressed chunk filled with `fill`, or undefined when that cannot be expressed exactly. */
-function fillChunk(dataType: DataType, codecs: readonly CodecMetadata[], chunkShape: readonly number[], fill: unknown): Uint8Array | undefined {
-  if (codecs.length !== 1 || codecs[0]!.name !== "bytes") return undefined;
-  const size = itemSize(dataType);
-  if (size <= 0 || dataType.startsWith("fixed_length") || dataType.startsWith("complex")) return undefined;
-  const count = chunkShape.reduce((a, b) => a * b, 1);
-  const little = endianOf(codecs) === "little";
-  const one = new DataView(new ArrayBuffer(size));
-  const value = typeof fill === "string" && /^(NaN|-?Infinity)$/.test(fill) ? Number(fill) : fill;
-  try {
-    switch (dataType) {
-      case "bool": one.setUint8(0, value ? 1 : 0); break;
-      case "int8": one.setInt8(0, Number(value)); break;
-      case "uint8": one.setUint8(0, Number(value)); break;
-      case "int16": one.setInt16(0, Number(value), little); break;
-      case "uint16": one.setUint16(0, Number(value), little); break;
-      case "int32": one.setInt32(0, Number(value), little); break;
-      case "uint32": one.setUint32(0, Number(value), little); break;
-      case "int64": one.setBigInt64(0, BigInt(value as number | bigint), little); break;
-      case "uint64": one.setBigUint64(0, BigInt(value as number | bigint), little); break;
-      case "float32": one.setFloat32(0, Number(value), little); break;
-      case "float64": one.setFloat64(0, Number(value), little); break;
-      default: return undefined;
-    }
-  } catch {
-    return undefined;
-  }
-  const pattern = new Uint8Array(one.buffer);
-  const out = new Uint8Array(count * size);
-  for (let i = 0; i < out.length; i += size) out.set(pattern, i);
-  return out;
-}
-
-/** A copy of `manifest` whose missing chunks are inlined fill chunks, when small and uncompressed. */
+/**
+ * A copy of `manifest` whose missing chunks are inlined chunks of fill values, encoded with the
+ * array's codecs; undefined when the codecs or the fill value cannot be encoded by vz, or the
+ * inline data would exceed {@link MAX_INLINED_FILL_BYTES} / {@link MAX_INLINED_FILL_CHUNKS}.
+ */
 function inlineMissingChunks(
   manifest: ChunkManifest,
   dataType: DataType,
@@ -228,8 +200,9 @@ function inlineMissingChunks(
   fill: unknown,
 ): ChunkManifest | undefined {
   const missing = manifest.gridSize - manifest.chunkCount;
-  const chunk = fillChunk(dataType, codecs, chunkShape, fill);
-  if (!chunk || missing > MAX_INLINED_FILL_CHUNKS || missing * chunk.length > MAX_INLINED_FILL_BYTES) return undefined;
+  if (missing > MAX_INLINED_FILL_CHUNKS) return undefined;
+  const chunk = encodedFillChunk(dataType, codecs, chunkShape, fill);
+  if (!chunk || missing * chunk.length > MAX_INLINED_FILL_BYTES) return undefined;
   const arrays = manifest.toArrays();
   for (let i = 0; i < arrays.urlIds.length; i++) {
     if (arrays.urlIds[i] === MISSING) {
@@ -464,9 +437,13 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
     let storageFill = hasCfFill ? cfFill : manifest.chunkCount === manifest.gridSize ? null : metadata.fill_value;
     let written = manifest;
     if (!hasCfFill && storageFill !== null) {
-      // Missing chunks without a CF _FillValue (e.g. never-written netCDF "container" scalars):
-      // a .zarray fill_value would make xarray mask real values equal to it, so when the chunks
-      // are uncompressed and small, write them inline filled with the storage fill instead.
+      // Missing chunks without a CF _FillValue (never-written chunks of an HDF5 dataset with a
+      // fill value, netCDF "container" scalars): a .zarray fill_value would make xarray mask real
+      // values equal to it (and turn integers into floats), where xarray on the original file
+      // reads them as they are. So the missing chunks are written inline as chunks of the storage
+      // fill, encoded with the array's codecs (bytes, shuffle, zlib, gzip), fill_value null. Only
+      // when vz cannot encode them (other codecs) or they would take more than 1 MiB / 100,000
+      // entries does fill_value stay (as kerchunk writes it; xarray then masks that value).
       const filled = inlineMissingChunks(manifest, metadata.data_type, metadata.codecs, metadata.chunk_grid.configuration.chunk_shape, metadata.fill_value);
       if (filled) {
         written = filled;
