@@ -150,8 +150,9 @@ describe("toKerchunk", () => {
       ["float32", null, null],
     ];
     for (const [dataType, fill, expected] of fills) {
-      // a compressed array whose only chunk is missing: the storage fill value must be written as is
-      const codecs: CodecMetadata[] = [{ name: "bytes", configuration: { endian: "little" } }, { name: "numcodecs.zlib", configuration: { level: 1 } }];
+      // an array whose only chunk is missing, compressed with a codec vz does not encode (zstd):
+      // no inline fill chunk, so the storage fill value must be written as is
+      const codecs: CodecMetadata[] = [{ name: "bytes", configuration: { endian: "little" } }, { name: "numcodecs.zstd", configuration: { level: 1 } }];
       const vds = new VirtualDataset({ variables: { v: { dims: ["x"], attrs: {}, data: virtual({ shape: [2], chunks: [2], dataType, fill, codecs }) } } });
       expect(zarray(toKerchunk(vds), "v").fill_value, `${dataType} ${String(fill)}`).toEqual(expected);
     }
@@ -284,7 +285,8 @@ describe("toKerchunk", () => {
       variables: {
         temp: {
           dims: ["y", "x"],
-          attrs: { units: "K", bad: Number.NaN },
+          // a CF _FillValue keeps the missing chunks missing (without it they are written inline)
+          attrs: { units: "K", bad: Number.NaN, _FillValue: -1 },
           data: virtual({ shape: [25, 3], chunks: [2, 1], entries: { "0.0": [0, 8], "10.2": [8, 8], "12.1": [16, 8], "2.0": [24, 8] }, inline: { "11.0": Uint8Array.of(9) } }),
         },
         lat: { dims: ["y"], attrs: {}, data: new LoadedArray({ dataType: "float64", shape: [25], values: new Float64Array(25).map((_, i) => i / 3) }) },
