@@ -57,6 +57,8 @@ export function v2CodecToV3(codec: unknown, context: TranslationContext): CodecM
 
 function translateFillValue(value: unknown, dataType: DataType, context: TranslationContext): unknown {
   if (value === null || value === undefined) return defaultFillValue(dataType);
+  // 64-bit integers are read exactly (bigint); on a float type the number is what is meant
+  if (typeof value === "bigint" && (dataType.startsWith("float") || dataType.startsWith("complex"))) return Number(value);
   if (typeof value === "string" && value in NON_FINITE) {
     if (!dataType.startsWith("float") && !dataType.startsWith("complex")) {
       throw new InvalidManifestError(`${describe(context)} has fill value "${value}" for data type ${dataType}`, context);

@@ -39,10 +39,23 @@ const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.P
 const JSON_TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|-?Infinity/g;
 const EXTENDED_MARKER = "\u0000vz-json:";
 
+const INT64_MIN = -(2n ** 63n);
+const UINT64_END = 2n ** 64n;
+
+/**
+ * Whether an integer token is an int64/uint64 value that no double holds exactly (a 64-bit fill
+ * value such as -9223372036854775806). Larger integers are doubles written without an exponent
+ * (JavaScript writes 1.0000000200408773e20 as 100000002004087730000) and stay numbers.
+ */
+function isInexact64BitInteger(token: string): boolean {
+  const exact = BigInt(token);
+  return exact >= INT64_MIN && exact < UINT64_END && BigInt(Number(token)) !== exact;
+}
+
 /**
  * JSON.parse that also accepts the bare `NaN`, `Infinity` and `-Infinity` tokens that Python's
- * json module (and so zarr-python and kerchunk) writes, and keeps integers that no double holds
- * exactly as bigints (a netCDF int64 fill value such as -9223372036854775806 is not rounded to a double).
+ * json module (and so zarr-python and kerchunk) writes, and keeps 64-bit integers that no double
+ * holds exactly as bigints (a netCDF int64 fill value such as -9223372036854775806 is not rounded to a double).
  * @example
  * parseJsonNonFinite('{"a": NaN}'); // { a: NaN }
  * parseJsonNonFinite('{"fill_value": -9223372036854775806}'); // { fill_value: -9223372036854775806n }
@@ -64,8 +77,7 @@ export function parseJsonNonFinite(text: string): unknown {
       changed = true;
       return JSON.stringify(EXTENDED_MARKER + token);
     }
-    if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token)) && BigInt(Number(token)) !== BigInt(token)) {
-      // an integer a double cannot hold (1e20 written as 100000000000000000000 stays a number)
+    if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token)) && isInexact64BitInteger(token)) {
       changed = true;
       return JSON.stringify(`${EXTENDED_MARKER}${token}`);
     }
