@@ -3,10 +3,14 @@
  * zlib and gzip encoders are checked against Node's zlib (an independent decoder), and the
  * encoded chunks decode, through the same codec chain in reverse, to chunks of the fill value.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { CodecMetadata, DataType } from "../src/index.js";
 import { deflateRaw, encodedFillChunk, gzipCompress, zlibCompress } from "../src/writers/fill-chunk.js";
+import { missingPythonModules, runPython } from "./interop-python.js";
 
 function randomBytes(length: number, seed: number, alphabet = 256): Uint8Array {
   let state = seed;
@@ -75,8 +79,56 @@ describe("encodedFillChunk", () => {
     for (let i = 0; i < 35; i++) expect(read(view, i * size)).toEqual(expected);
   });
 
+  const missing = missingPythonModules(["numcodecs", "numpy"]);
+  it.skipIf(missing.length > 0)(`numcodecs (Python) decodes zstd, blosc and lz4 fill chunks to the fill value${missing.length > 0 ? ` (skipped: ${missing.join(", ")} missing)` : ""}`, () => {
+    const chains: [string, DataType, number | bigint, string, CodecMetadata[]][] = [
+      ["zstd", "int32", -99, "<i4", [bytes("little"), { name: "numcodecs.zstd", configuration: { level: 3 } }]],
+      ["shuffle+zstd", "float64", 1e20, "<f8", [bytes("little"), { name: "numcodecs.shuffle", configuration: { elementsize: 8 } }, { name: "numcodecs.zstd" }]],
+      ["blosc", "int16", -99, ">i2", [bytes("big"), { name: "numcodecs.blosc", configuration: { cname: "lz4", clevel: 5, shuffle: 1, typesize: 2 } }]],
+      ["lz4", "uint64", 18446744073709551614n, "<u8", [bytes("little"), { name: "numcodecs.lz4", configuration: { acceleration: 1 } }]],
+    ];
+    const shape = [300, 50];
+    const payload = chains.map(([label, dataType, fill, dtype, codecs]) => ({
+      label,
+      dtype,
+      fill: String(fill),
+      // as the kerchunk writer writes them for numcodecs (blosc without the v3 typesize)
+      codecs: codecs.slice(1).map((c) => {
+        const { typesize: _typesize, ...configuration } = c.configuration ?? {};
+        return { id: c.name.replace(/^numcodecs\./, ""), ...configuration };
+      }),
+      data: Buffer.from(encodedFillChunk(dataType, codecs, shape, fill)!).toString("base64"),
+    }));
+    const script = [
+      "import sys, json, base64, numpy as np, numcodecs",
+      "out = {}",
+      "for case in json.load(open(sys.argv[1])):",
+      "    data = base64.b64decode(case['data'])",
+      "    size = len(data)",
+      "    for codec in reversed(case['codecs']):",
+      "        data = numcodecs.get_codec(dict(codec)).decode(data)",
+      "    values = np.frombuffer(bytes(data), dtype=case['dtype'])",
+      "    want = np.array(int(case['fill']) if values.dtype.kind in 'iu' else float(case['fill']), dtype=case['dtype'])",
+      "    out[case['label']] = [int(values.size), bool((values == want).all()), size]",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const directory = mkdtempSync(join(tmpdir(), "vz-fill-chunk-"));
+    const input = join(directory, "chunks.json");
+    writeFileSync(input, JSON.stringify(payload));
+    let result: Record<string, [number, boolean, number]>;
+    try {
+      result = JSON.parse(runPython(script, [input])) as Record<string, [number, boolean, number]>;
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+    for (const [label] of chains) expect(result[label]!.slice(0, 2), label).toEqual([15_000, true]);
+    // a shuffled constant chunk is runs of one byte: zstd RLE blocks, a few dozen bytes
+    expect(result["shuffle+zstd"]![2]).toBeLessThan(200);
+  });
+
   it("gives up (undefined) on codecs it cannot encode and on values the type cannot hold", () => {
-    expect(encodedFillChunk("int32", [bytes("little"), { name: "numcodecs.blosc" }], [4], 0)).toBeUndefined();
+    expect(encodedFillChunk("int32", [bytes("little"), { name: "numcodecs.bz2" }], [4], 0)).toBeUndefined();
+    expect(encodedFillChunk("int32", [bytes("little"), { name: "imagecodecs_lzf" }], [4], 0)).toBeUndefined();
     expect(encodedFillChunk("int32", [{ name: "transpose", configuration: { order: [0] } }, bytes("little")], [4], 0)).toBeUndefined();
     expect(encodedFillChunk("int16", [bytes("little")], [4], 40_000)).toBeUndefined();
     expect(encodedFillChunk("int16", [bytes("little")], [4], 1.5)).toBeUndefined();

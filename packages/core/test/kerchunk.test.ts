@@ -150,9 +150,9 @@ describe("toKerchunk", () => {
       ["float32", null, null],
     ];
     for (const [dataType, fill, expected] of fills) {
-      // an array whose only chunk is missing, compressed with a codec vz does not encode (zstd):
+      // an array whose only chunk is missing, compressed with a codec vz does not encode (bz2):
       // no inline fill chunk, so the storage fill value must be written as is
-      const codecs: CodecMetadata[] = [{ name: "bytes", configuration: { endian: "little" } }, { name: "numcodecs.zstd", configuration: { level: 1 } }];
+      const codecs: CodecMetadata[] = [{ name: "bytes", configuration: { endian: "little" } }, { name: "numcodecs.bz2", configuration: { level: 1 } }];
       const vds = new VirtualDataset({ variables: { v: { dims: ["x"], attrs: {}, data: virtual({ shape: [2], chunks: [2], dataType, fill, codecs }) } } });
       expect(zarray(toKerchunk(vds), "v").fill_value, `${dataType} ${String(fill)}`).toEqual(expected);
     }

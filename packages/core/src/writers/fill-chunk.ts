@@ -1,9 +1,10 @@
 /**
  * Encoded chunks of fill values, for writing missing chunks inline (see the kerchunk writer): a
  * chunk whose every element is the storage fill value, passed through the array's codecs when
- * vz can encode them (`bytes`, then `numcodecs.shuffle`, `numcodecs.zlib`, `numcodecs.gzip` in any
- * order). Deflate output uses fixed Huffman codes and short-distance matches, which compress a
- * constant chunk about 100-fold; any zlib/gzip decoder reads it.
+ * vz can encode them (`bytes`, then `numcodecs.shuffle`, `zlib`, `gzip`, `zstd`, `blosc`, `lz4` in
+ * any order). Deflate output uses fixed Huffman codes and short-distance matches, which compress a
+ * constant chunk about 100-fold; zstd uses RLE blocks for runs of one byte (a shuffled constant
+ * chunk); blosc and lz4 frames hold the bytes uncompressed. Standard decoders read all of them.
  * @module
  */
 import type { CodecMetadata, DataType } from "../manifest/metadata.js";
@@ -181,6 +182,87 @@ export function gzipCompress(data: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Largest zstd block (128 KiB). */
+const ZSTD_BLOCK = 128 * 1024;
+
+/**
+ * A zstd frame (RFC 8878) of `data`: runs of one byte (4 or more) as RLE blocks, the rest as raw
+ * blocks; single segment with the content size, which numcodecs' Zstd needs.
+ */
+export function zstdFrame(data: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0xa0)];
+  const size = new Uint8Array(4);
+  new DataView(size.buffer).setUint32(0, data.length, true);
+  parts.push(size);
+  const blocks: [type: 0 | 1, start: number, length: number][] = [];
+  let rawStart = 0;
+  const flushRaw = (end: number): void => {
+    for (let at = rawStart; at < end; at += ZSTD_BLOCK) blocks.push([0, at, Math.min(ZSTD_BLOCK, end - at)]);
+  };
+  for (let i = 0; i < data.length; ) {
+    let run = 1;
+    while (i + run < data.length && data[i + run] === data[i]) run++;
+    if (run >= 4) {
+      flushRaw(i);
+      for (let at = i; at < i + run; at += ZSTD_BLOCK) blocks.push([1, at, Math.min(ZSTD_BLOCK, i + run - at)]);
+      rawStart = i + run;
+    }
+    i += run;
+  }
+  flushRaw(data.length);
+  if (blocks.length === 0) blocks.push([0, 0, 0]);
+  blocks.forEach(([type, start, length], index) => {
+    const last = index === blocks.length - 1 ? 1 : 0;
+    const header = last | (type << 1) | (length << 3);
+    parts.push(Uint8Array.of(header & 0xff, (header >>> 8) & 0xff, (header >>> 16) & 0xff));
+    parts.push(type === 1 ? Uint8Array.of(data[start]!) : data.subarray(start, start + length));
+  });
+  return concat(parts);
+}
+
+/** A Blosc 1 frame of `data` stored without compression (the "memcpyed" flag), as every Blosc decoder reads. */
+export function bloscMemcpyed(data: Uint8Array, typeSize: number): Uint8Array {
+  const out = new Uint8Array(16 + data.length);
+  const view = new DataView(out.buffer);
+  out.set([2, 1, 0x02, Math.min(255, Math.max(1, typeSize))]);
+  view.setUint32(4, data.length, true); // nbytes
+  view.setUint32(8, data.length, true); // blocksize
+  view.setUint32(12, data.length + 16, true); // cbytes
+  out.set(data, 16);
+  return out;
+}
+
+/** numcodecs' LZ4 of `data`: the uncompressed size (little-endian) and one LZ4 block of literals only. */
+export function lz4Literals(data: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const size = new Uint8Array(4);
+  new DataView(size.buffer).setUint32(0, data.length, true);
+  parts.push(size);
+  const length = data.length;
+  const token = Math.min(15, length) << 4;
+  const extra: number[] = [];
+  if (length >= 15) {
+    let rest = length - 15;
+    while (rest >= 255) {
+      extra.push(255);
+      rest -= 255;
+    }
+    extra.push(rest);
+  }
+  parts.push(Uint8Array.of(token, ...extra), data);
+  return concat(parts);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 /**
  * One chunk of `chunkShape` filled with `fill`, encoded with `codecs` (as stored), or undefined
  * when the value or a codec cannot be written exactly by vz.
@@ -200,6 +282,9 @@ export function encodedFillChunk(dataType: DataType, codecs: readonly CodecMetad
       bytes = shuffle(bytes, size);
     } else if (name === "zlib") bytes = zlibCompress(bytes);
     else if (name === "gzip") bytes = gzipCompress(bytes);
+    else if (name === "zstd") bytes = zstdFrame(bytes);
+    else if (name === "blosc") bytes = bloscMemcpyed(bytes, Number(codec.configuration?.typesize ?? element.length));
+    else if (name === "lz4") bytes = lz4Literals(bytes);
     else return undefined;
   }
   return bytes;

@@ -441,9 +441,10 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
       // fill value, netCDF "container" scalars): a .zarray fill_value would make xarray mask real
       // values equal to it (and turn integers into floats), where xarray on the original file
       // reads them as they are. So the missing chunks are written inline as chunks of the storage
-      // fill, encoded with the array's codecs (bytes, shuffle, zlib, gzip), fill_value null. Only
-      // when vz cannot encode them (other codecs) or they would take more than 1 MiB / 100,000
-      // entries does fill_value stay (as kerchunk writes it; xarray then masks that value).
+      // fill, encoded with the array's codecs (bytes, shuffle, zlib, gzip, zstd, blosc, lz4), and
+      // fill_value is null. Only when vz cannot encode them (other codecs) or they would take more
+      // than 1 MiB / 100,000 entries does fill_value stay (as kerchunk writes it; xarray then
+      // masks that value).
       const filled = inlineMissingChunks(manifest, metadata.data_type, metadata.codecs, metadata.chunk_grid.configuration.chunk_shape, metadata.fill_value);
       if (filled) {
         written = filled;
