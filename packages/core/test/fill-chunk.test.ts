@@ -136,3 +136,16 @@ describe("encodedFillChunk", () => {
     expect(encodedFillChunk("fixed_length_bytes:3", [bytes("little")], [4], "abc")).toBeUndefined();
   });
 });
+
+describe("64-bit integer fill values in comparisons", () => {
+  it("virtual arrays with the same bigint fill value compare equal (no TypeError from JSON.stringify)", async () => {
+    const { ChunkManifestBuilder, createArrayMetadata, ManifestArray, virtualArrayBackend } = await import("../src/index.js");
+    const make = (fill: bigint) =>
+      new ManifestArray(
+        createArrayMetadata({ shape: [2], dataType: "int64", chunkShape: [2], fillValue: fill }),
+        new ChunkManifestBuilder([1]).set(0, "memory://a.bin", 0, 16).build(),
+      );
+    expect(virtualArrayBackend.equals(make(-9223372036854775806n), make(-9223372036854775806n))).toBe(true);
+    expect(virtualArrayBackend.equals(make(-9223372036854775806n), make(-9223372036854775805n))).toBe(false);
+  });
+});
