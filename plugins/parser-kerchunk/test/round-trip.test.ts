@@ -5,7 +5,7 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   ChunkManifestBuilder,
@@ -260,7 +260,7 @@ describe("fill values through parse → write (the identity on references)", () 
 
   it("keeps every fill_value (and 64-bit attribute) digit for digit, and reads it as xarray would: as _FillValue", async () => {
     const { memoryRegistry } = await import("./helpers.js");
-    const { reader } = memoryRegistry({ "memory://refs/fills.json": document, "memory://data/a.bin": new Uint8Array(16).map((_, i) => i) });
+    const { reader, memory } = memoryRegistry({ "memory://refs/fills.json": document, "memory://data/a.bin": new Uint8Array(16).map((_, i) => i) });
     const store = await createKerchunkParser()("memory://refs/fills.json", reader);
     const metadata = (name: string) => (store.group.resolve(name) as ManifestArray).metadata;
     expect(metadata("i8").fill_value).toBe(-9223372036854775806n);
@@ -280,5 +280,11 @@ describe("fill values through parse → write (the identity on references)", () 
     const again = parse(written.refs);
     // the same references; the group's .zattrs is written ({}) where the original had none
     expect({ ...again, ".zattrs": undefined }).toEqual({ ...original, ".zattrs": undefined });
+    // and through Parquet (.zmetadata holds the documents as JSON objects, bigints as digits)
+    const parquet = join(directory, "fills.parq");
+    await writeKerchunkParquet(written, parquet);
+    expect(readFileSync(join(parquet, ".zmetadata"), "utf8")).toContain('"fill_value":-9223372036854775806');
+    const fromParquet = await createKerchunkParser()(pathToFileURL(parquet).href, new ReaderRegistry({ "file:///": new FileReader(), "memory://": memory }));
+    expect(parse(toKerchunk(await toVirtualDataset(fromParquet, { loadableVariables: [] })).refs)).toEqual(again);
   });
 });
