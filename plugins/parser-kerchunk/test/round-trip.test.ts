@@ -258,6 +258,15 @@ describe("fill values through parse → write (the identity on references)", () 
     "sparse/1":["memory://data/a.bin",0,4]
   }}`;
 
+  it("reads 64-bit fill values exactly also when the metadata are JSON objects (the generic parser, not the scanner)", async () => {
+    const { memoryRegistry } = await import("./helpers.js");
+    const objects = `{"version":1,"refs":{".zgroup":{"zarr_format":2},"v/.zarray":{"zarr_format":2,"shape":[2],"chunks":[2],"dtype":"<u8","compressor":null,"filters":null,"fill_value":18446744073709551614,"order":"C"},"v/.zattrs":{"_ARRAY_DIMENSIONS":["x"]},"v/0":["memory://data/a.bin",0,16]}}`;
+    const { reader } = memoryRegistry({ "memory://refs/objects.json": objects, "memory://data/a.bin": new Uint8Array(16) });
+    const store = await createKerchunkParser()("memory://refs/objects.json", reader);
+    expect((store.group.resolve("v") as ManifestArray).metadata.fill_value).toBe(18446744073709551614n);
+    expect(kerchunkToJson(toKerchunk(await toVirtualDataset(store, { loadableVariables: [] })))).toContain('\\"fill_value\\":18446744073709551614');
+  });
+
   it("keeps every fill_value (and 64-bit attribute) digit for digit, and reads it as xarray would: as _FillValue", async () => {
     const { memoryRegistry } = await import("./helpers.js");
     const { reader, memory } = memoryRegistry({ "memory://refs/fills.json": document, "memory://data/a.bin": new Uint8Array(16).map((_, i) => i) });
