@@ -3,7 +3,7 @@
  * file: an HDF5 fill value without _FillValue does not become a mask, and every shared netCDF3 /
  * netCDF4 file splits into the same coordinates and data variables.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ManifestArray } from "@vz/core";
@@ -39,6 +39,19 @@ describe.skipIf(Boolean(skipReason || pythonSkip))(
       expect(report.problems).toEqual([]);
       expect(report.variables.plain).toEqual({ dtype: "int32", original_dtype: "int32" });
       expect(Object.keys(report.variables).sort()).toEqual(["big_endian", "floats", "packed", "plain"]);
+    });
+
+    it("missing chunks vz cannot write inline (lzf) keep fill_value, and `vz virtualize` says so", async () => {
+      const file = join(work, "fill99-lzf.h5");
+      runPython([join(here, "interop", "fill_masking.py"), "make-lzf", file]);
+      const output = join(work, "fill99-lzf.json");
+      let stderr = "";
+      const code = await run(["virtualize", file, "-o", output], { cwd: work, out: () => {}, err: (text) => (stderr += text) });
+      expect(code).toBe(0);
+      expect(stderr).toContain("note: lzf: 3 missing chunks cannot be written inline");
+      expect(stderr).toContain("fill_value -99 is written");
+      const refs = JSON.parse(readFileSync(output, "utf8")) as { refs: Record<string, string> };
+      expect((JSON.parse(refs.refs["lzf/.zarray"]!) as { fill_value: unknown }).fill_value).toBe(-99);
     });
 
     const netcdfFiles = skipReason

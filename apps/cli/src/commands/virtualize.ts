@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import {
   InvalidArgumentError,
+  maskedFillValues,
   type MfdatasetProgress,
   openManifestStore,
   openVirtualMfdataset,
@@ -88,6 +89,13 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     return 0;
   }
   const output = resolve(context.cwd, options.output);
+  for (const masked of maskedFillValues(vds)) {
+    context.err(
+      `note: ${masked.variable}: ${masked.missingChunks} missing chunks cannot be written inline (codecs vz does not encode, or more than 1 MiB / 100,000 chunks); ` +
+        `fill_value ${String(masked.fillValue)} is written, which xarray reads as _FillValue (real values equal to it are masked)
+`,
+    );
+  }
   const result: unknown = await writeKerchunk(vds, output, { format });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;

@@ -3,6 +3,7 @@
 
 Usage:
   fill_masking.py make <file.h5>            writes the fixture with h5py
+  fill_masking.py make-lzf <file.h5>        an lzf dataset with unwritten chunks (kept as fill_value)
   fill_masking.py compare <file.h5> <refs>  xarray on the original (netCDF4 engine) against xarray on
                                             vz's references (zarr engine), default decoding (masking on)
 
@@ -28,6 +29,13 @@ if sys.argv[1] == "make":
         b[0:3, 0:2] = [[-99, 1], [2, -99], [3, 4]]
         g = f.create_dataset("floats", shape=(4, 4), chunks=(2, 2), dtype="<f8", fillvalue=1e20, compression="gzip", compression_opts=9)
         g[0:2, 0:2] = [[1e20, 1.5], [np.nan, -2.0]]
+    sys.exit(0)
+
+if sys.argv[1] == "make-lzf":  # a codec vz does not encode: the fill value stays fill_value, reported
+    import h5py
+    with h5py.File(sys.argv[2], "w") as f:
+        v = f.create_dataset("lzf", shape=(256,), chunks=(64,), dtype="<i4", fillvalue=-99, compression="lzf")
+        v[0:64] = np.repeat([1, -99], 32)  # compressible, so lzf is applied (not skipped)
     sys.exit(0)
 
 import xarray as xr

@@ -812,3 +812,36 @@ export function* asciiJsonPieces(pieces: Iterable<string>): Generator<string> {
     yield piece.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   }
 }
+
+/** A variable whose missing chunks the kerchunk writer leaves to `.zarray` fill_value (see {@link maskedFillValues}). */
+export interface MaskedFillValue {
+  variable: string;
+  /** The storage fill value written as fill_value. */
+  fillValue: unknown;
+  missingChunks: number;
+}
+
+/**
+ * Variables (of one dataset) for which the kerchunk writer keeps the storage fill value as
+ * `.zarray` fill_value although they have no CF `_FillValue`: some chunks are missing and vz
+ * cannot write them inline (codecs it does not encode, or more than 1 MiB / 100,000 inline
+ * chunks). xarray reads that fill_value as `_FillValue` and masks real values equal to it, which
+ * xarray on the original file does not; callers report these (the CLI does) so nothing changes
+ * silently.
+ * @example
+ * for (const m of maskedFillValues(vds)) console.warn(`${m.variable}: fill value ${m.fillValue} masks values`);
+ */
+export function maskedFillValues(vds: VirtualDataset): MaskedFillValue[] {
+  const out: MaskedFillValue[] = [];
+  for (const [name, variable] of vds.variables) {
+    if (!isVirtual(variable)) continue;
+    const { metadata, manifest } = variable.data;
+    if (manifest.chunkCount === manifest.gridSize || metadata.fill_value === null || metadata.fill_value === undefined) continue;
+    const attributes = variable.attrs;
+    const cfFill = Array.isArray(attributes._FillValue) && attributes._FillValue.length === 1 ? attributes._FillValue[0] : attributes._FillValue;
+    if (Object.hasOwn(attributes, "_FillValue") && fillFits(cfFill, metadata.data_type)) continue;
+    if (inlineMissingChunks(manifest, metadata.data_type, metadata.codecs, metadata.chunk_grid.configuration.chunk_shape, metadata.fill_value)) continue;
+    out.push({ variable: name, fillValue: metadata.fill_value, missingChunks: manifest.gridSize - manifest.chunkCount });
+  }
+  return out;
+}
