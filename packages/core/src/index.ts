@@ -137,6 +137,8 @@ export type {
   ZarrV2ArrayMetadata,
   ZarrV2Codec,
 } from "./writers/kerchunk.js";
+export { maskedFillValues } from "./writers/kerchunk.js";
+export type { MaskedFillValue } from "./writers/kerchunk.js";
 export { DEFAULT_RECORD_SIZE, kerchunkParquetFiles, parseJsonNonFinite } from "./writers/kerchunk-parquet.js";
 export type { KerchunkParquetFile, KerchunkParquetOptions } from "./writers/kerchunk-parquet.js";
 export {

@@ -25,7 +25,9 @@ if (!skipReason) runPython([resolve(import.meta.dirname, "python/make-fixtures.p
 
 const files = [
   ...(NETCDF3_DATA ? sharedFiles().filter((name) => !oracleOf(name).netcdf3_header?.error).map((name) => join(NETCDF3_DATA!, name)) : []),
-  ...(skipReason ? [] : ["cdf5_explicit_fill.nc", "single_record.nc", "padded_records_64bit.nc"].map((name) => join(generated, name))),
+  ...(skipReason
+    ? []
+    : ["cdf5_types.nc", "cdf5_explicit_fill.nc", "cdf5_default_fill.nc", "single_record.nc", "padded_records_64bit.nc"].map((name) => join(generated, name))),
 ];
 
 describe.skipIf(Boolean(skipReason))(`kerchunk JSON opens in xarray with netCDF4-python's values${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
@@ -74,7 +76,24 @@ describe.skipIf(Boolean(skipReason))(`kerchunk JSON opens in xarray with netCDF4
     });
   }
 
-  // netCDF's default fills of int64/uint64 (-9223372036854775806, 18446744073709551614) lie beyond
-  // 2^53; @vz/core's kerchunk writer refuses such fill values (UnsupportedFeatureError) for now.
-  it.skip("cdf5_types.nc (skipped: the kerchunk writer cannot yet write int64/uint64 fill values beyond 2^53)", () => {});
+  it("cdf5_default_fill.nc: int64/uint64 default fills are written with every digit and Python reads them as numpy int64/uint64", async () => {
+    const file = join(generated, "cdf5_default_fill.nc");
+    const vds = await openVirtualDataset(toUrl(file), { parser: netcdf3, reader: new FileReader(), loadableVariables: [] });
+    const refs = join(out, "default-fill-digits.json");
+    await writeKerchunk(vds, refs);
+    const text = readFileSync(refs, "utf8");
+    // the exact digits in the .zarray text (a double would give -9223372036854775808 / 18446744073709551616)
+    expect(text).toContain('\\"fill_value\\":-9223372036854775806');
+    expect(text).toContain('\\"fill_value\\":18446744073709551614');
+    const python = runPython([
+      "-c",
+      [
+        "import sys, json, fsspec, zarr, numpy as np",
+        "g = zarr.open_group(fsspec.get_mapper('reference://', fo=sys.argv[1]), mode='r')",
+        "print(json.dumps({k: [type(g[k].fill_value).__name__, str(g[k].fill_value)] for k in ('i8', 'u8')}))",
+      ].join("\n"),
+      refs,
+    ]);
+    expect(JSON.parse(python)).toEqual({ i8: ["int64", "-9223372036854775806"], u8: ["uint64", "18446744073709551614"] });
+  });
 });

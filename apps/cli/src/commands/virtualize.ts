@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import {
   expandGlob,
   InvalidArgumentError,
+  maskedFillValues,
   type ParserPlugin,
   type MfdatasetProgress,
   NotFoundError,
@@ -153,6 +154,14 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     return 0;
   }
   const output = resolve(context.cwd, options.output);
+  for (const [path, node] of tree.walk()) {
+    for (const masked of maskedFillValues(node.dataset)) {
+      context.err(
+        `note: ${path ? `${path}/` : ""}${masked.variable}: ${masked.missingChunks} missing chunks cannot be written inline (codecs vz does not encode, or more than 1 MiB / 100,000 chunks); ` +
+        `fill_value ${String(masked.fillValue)} is written, which xarray reads as _FillValue (real values equal to it are masked)\n`,
+      );
+    }
+  }
   const result: unknown = await writeKerchunk(tree, output, { format });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;

@@ -118,10 +118,16 @@ export async function toVirtualDataset(
     );
     variables.set(name, { dims, attrs: { ...array.metadata.attributes }, data: array });
   }
+  // Coordinates as xarray's CF decoding finds them (decode_coords=True): 1-d variables named like
+  // their dimension; the names of a variable's `coordinates` attribute only when every one
+  // of them is a variable (else the attribute stays as it is and promotes none); and the names in
+  // the group's own `coordinates` attribute (which vz's kerchunk writer records).
   for (const [name, variable] of variables) {
     if (variable.dims.length === 1 && variable.dims[0] === name) coordNames.add(name);
-    for (const coord of coordinateNames(variable.attrs)) if (variables.has(coord)) coordNames.add(coord);
+    const names = coordinateNames(variable.attrs);
+    if (names.length > 0 && names.every((coord) => variables.has(coord))) for (const coord of names) coordNames.add(coord);
   }
+  for (const coord of coordinateNames(node.attributes)) if (variables.has(coord)) coordNames.add(coord);
   const loadable = options.loadableVariables
     ? new Set(options.loadableVariables)
     : new Set([...variables].filter(([name, v]) => v.dims.length === 1 && v.dims[0] === name).map(([name]) => name));

@@ -38,6 +38,7 @@ except Exception as error:
             self.values = array[...]
             self.attrs = {k: v for k, v in array.attrs.items() if k != "_ARRAY_DIMENSIONS"}
             self.dims = tuple(array.attrs.get("_ARRAY_DIMENSIONS", []))
+            self.encoding = {} if array.fill_value is None else {"_FillValue": array.fill_value}
 
     class Group:
         def __init__(self, group):
@@ -118,6 +119,18 @@ with netCDF4.Dataset(path) as nc:
                 problems.append(f"{name}: values differ")
         if list(ds[name].dims) != dims:
             problems.append(f"{name}: dims {list(ds[name].dims)} != {dims}")
+        if "_FillValue" in var.ncattrs():
+            # xarray's zarr backend reads the .zarray fill_value as _FillValue: it must be the
+            # original's, digit for digit (int64/uint64 fills beyond 2^53 too) and of its type
+            want, have = var.getncattr("_FillValue"), ds[name].attrs.get("_FillValue")
+            if have is None and "_FillValue" in ds[name].encoding:
+                have = ds[name].encoding["_FillValue"]
+            if np.asarray(want).dtype.kind in "iu":
+                if have is None or np.asarray(have).dtype.kind not in "iu" or int(have) != int(want):
+                    problems.append(f"{name}: _FillValue {have!r} != {want!r}")
+            elif np.asarray(want).dtype.kind == "f" and np.asarray(var[...]).dtype.kind == "f":
+                if have is None or not np.array_equal(np.asarray(have, dtype="f8"), np.asarray(want, dtype="f8"), equal_nan=True):
+                    problems.append(f"{name}: _FillValue {have!r} != {want!r}")
         for k in var.ncattrs():
             if k == "_FillValue":
                 continue

@@ -76,6 +76,17 @@ with netCDF4.Dataset(p, "w", format="NETCDF3_64BIT_DATA") as ds:
     big[:] = [2**62 + 1, -(2**62) - 3]
 facts["cdf5_explicit_fill.nc"] = dump(p)
 
+# 1c. CDF-5 64-bit integers whose _FillValue is netCDF's default (beyond 2^53: no double holds it)
+p = os.path.join(out, "cdf5_default_fill.nc")
+with netCDF4.Dataset(p, "w", format="NETCDF3_64BIT_DATA") as ds:
+    ds.createDimension("time", None)
+    ds.createDimension("x", 3)
+    i8 = ds.createVariable("i8", np.int64, ("x",), fill_value=netCDF4.default_fillvals["i8"])
+    i8[:] = [2**62 + 1, netCDF4.default_fillvals["i8"], -(2**63)]
+    u8 = ds.createVariable("u8", np.uint64, ("time", "x"), fill_value=netCDF4.default_fillvals["u8"])
+    u8[0:2, :] = np.array([[1, 2**64 - 1, 3], [netCDF4.default_fillvals["u8"], 5, 2**63 + 7]], dtype=np.uint64)
+facts["cdf5_default_fill.nc"] = dump(p)
+
 # 2. one record variable whose records are not padded (3 shorts = 6 bytes per record)
 p = os.path.join(out, "single_record.nc")
 with netCDF4.Dataset(p, "w", format="NETCDF3_CLASSIC") as ds:
