@@ -80,11 +80,26 @@ function translateFillValue(value: unknown, dataType: DataType, context: Transla
   return value;
 }
 
-/** Whether a v2 fill_value of `dataType` stands for a CF _FillValue (numbers, booleans, vlen strings). */
+/** Whether a v2 fill_value of `dataType` stands for a CF _FillValue (numbers, booleans, strings, fixed-length bytes). */
 function carriesCfFill(value: unknown, dataType: DataType): boolean {
   if (value === null || value === undefined) return false;
+  if (dataType.startsWith("fixed_length_bytes")) return typeof value === "string";
   if (dataType.startsWith("fixed_length") || dataType.startsWith("complex")) return false;
   return typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" || typeof value === "string";
+}
+
+/**
+ * The CF `_FillValue` attribute of a fixed-length bytes array from its v2 fill_value (base64):
+ * the bytes as text when they are UTF-8 (netCDF char fills such as ""), else the byte values —
+ * both of which the kerchunk writer turns back into the same base64.
+ */
+function bytesFillAttribute(base64Text: string): string | number[] {
+  const bytes = Uint8Array.from(atob(base64Text), (c) => c.charCodeAt(0));
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return Array.from(bytes);
+  }
 }
 
 /**
@@ -163,7 +178,7 @@ export function translateZarrV2Array(
     // it), so that is what it means in a reference set; as an attribute it survives a re-write
     // (the kerchunk writer turns _FillValue back into fill_value) instead of being dropped as a
     // mere storage fill value.
-    attributes._FillValue = fillValue;
+    attributes._FillValue = parsed.dataType.startsWith("fixed_length_bytes") ? bytesFillAttribute(zarray.fill_value as string) : fillValue;
   }
   const metadata: ArrayMetadata = {
     zarr_format: 3,
