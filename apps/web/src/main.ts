@@ -240,9 +240,14 @@ async function select(path: string): Promise<void> {
 
 async function openSource(source: string | File, variable?: string): Promise<void> {
   opened = undefined;
+  selected = undefined;
   treeBody.replaceChildren();
   summary.textContent = "";
   download.hidden = true;
+  chunkCanvas.getContext("2d")!.clearRect(0, 0, chunkCanvas.width, chunkCanvas.height);
+  chunkText.textContent = "";
+  heatCanvas.hidden = true;
+  heatText.textContent = "";
   document.body.dataset.state = "opening";
   showStatus(`opening ${typeof source === "string" ? source : source.name} …`);
   const started = performance.now();

@@ -17,7 +17,8 @@ import { startStaticServer, type StaticServer } from "./static-server.js";
 
 const app = resolve(import.meta.dirname, "..");
 const repo = resolve(app, "../..");
-const dataDir = resolve(repo, "../shared/data/netcdf4");
+const dataRoot = resolve(repo, "../shared/data");
+const dataDir = join(dataRoot, "netcdf4");
 const CMIP = "tas_Amon_CanESM2_rcp85_r1i1p1_200701-200712.nc";
 const CHROMIUM = process.env.VZ_CHROMIUM ?? "/usr/bin/chromium";
 const cliBin = join(repo, "apps/cli/dist/bin.js");
@@ -59,7 +60,7 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     await build({ root: app, configFile: join(app, "vite.config.ts"), logLevel: "warn", build: { outDir: dist, emptyOutDir: true } });
     // A broken netCDF4 file: the real file cut after its first 3000 bytes (the superblock survives).
     brokenBytes = new Uint8Array(await readFile(join(dataDir, CMIP))).slice(0, 3000);
-    server = await startStaticServer({ mounts: { "/": dist, "/data/": dataDir }, files: { "/broken/tas_broken.nc": brokenBytes } });
+    server = await startStaticServer({ mounts: { "/": dist, "/data/": dataRoot }, files: { "/broken/tas_broken.nc": brokenBytes } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   });
 
@@ -79,8 +80,24 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     return page;
   }
 
+  /** Clicks the download link and returns the bytes the browser saved. */
+  async function downloadedBytes(page: Page, name: string): Promise<Buffer> {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    const saved = join(work, `page-${name}`);
+    await download.saveAs(saved);
+    return readFile(saved);
+  }
+
+  /** The page's variables with their chunk counts. */
+  async function chunkCounts(page: Page): Promise<Record<string, number>> {
+    const rows = await page.$$eval("tr[data-var]", (trs) =>
+      trs.map((tr) => [(tr as HTMLElement).dataset.var!, Number(tr.querySelector("td.chunks")!.textContent)] as const),
+    );
+    return Object.fromEntries(rows);
+  }
+
   it("lists every variable with the chunk counts of `vz inspect --json`, draws the heatmap, offers the CLI's kerchunk JSON", async () => {
-    const fileUrl = `${server.url}/data/${CMIP}`;
+    const fileUrl = `${server.url}/data/netcdf4/${CMIP}`;
     const page = await openPage(`url=${encodeURIComponent(fileUrl)}&var=tas`);
     try {
       expect(await page.locator("body").getAttribute("data-state"), await page.locator("#status").textContent() ?? "").toBe("ready");
@@ -91,11 +108,9 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
       expect(inspect.code, inspect.stderr).toBe(0);
       const report = JSON.parse(inspect.stdout) as { parser: string; arrays: { path: string; chunkCount: number; dtype: string; shape: number[] }[] };
       const expected = Object.fromEntries(report.arrays.map((a) => [a.path, a.chunkCount]));
-      const rows = await page.$$eval("tr[data-var]", (trs) =>
-        trs.map((tr) => [(tr as HTMLElement).dataset.var!, Number(tr.querySelector("td.chunks")!.textContent)] as const),
-      );
-      expect(Object.fromEntries(rows)).toEqual(expected);
-      expect(rows.length).toBe(8);
+      const counts = await chunkCounts(page);
+      expect(counts).toEqual(expected);
+      expect(Object.keys(counts).length).toBe(8);
       expect(expected["/tas"]).toBe(12);
       expect(await page.locator("#summary").textContent()).toContain(`parser: ${report.parser}`);
       const tasRow = page.locator('tr[data-var="/tas"]');
@@ -140,11 +155,8 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
       const cliOut = join(work, "cli.kerchunk.json");
       const virtualize = await vz(["virtualize", fileUrl, "-o", cliOut]);
       expect(virtualize.code, virtualize.stderr).toBe(0);
-      const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
-      expect(download.suggestedFilename()).toBe(`${CMIP}.kerchunk.json`);
-      const pageOut = join(work, "page.kerchunk.json");
-      await download.saveAs(pageOut);
-      const pageBytes = await readFile(pageOut);
+      expect(await page.locator("#download").getAttribute("download")).toBe(`${CMIP}.kerchunk.json`);
+      const pageBytes = await downloadedBytes(page, `${CMIP}.kerchunk.json`);
       const cliBytes = await readFile(cliOut);
       expect(pageBytes.length).toBeGreaterThan(1000);
       expect(pageBytes.equals(cliBytes)).toBe(true);
@@ -154,8 +166,35 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     }
   });
 
+  // Other parsers and layouts: a netCDF4 file with groups, a netCDF3 file, a GeoTIFF (its parser
+  // is loaded on demand). Tree and kerchunk bytes as the CLI gives them for the same URL.
+  for (const file of ["netcdf4/ATL16_prefetch_group.nc4", "netcdf3/tas_Amon_HadGEM2-ES_rcp85_r1i1p1_229912-229912.nc", "tiff/utm.tif"]) {
+    it.skipIf(!existsSync(join(dataRoot, file)))(`${file}: the same variables, chunk counts and kerchunk bytes as the CLI`, async () => {
+      const fileUrl = `${server.url}/data/${file}`;
+      const page = await openPage(`url=${encodeURIComponent(fileUrl)}`);
+      try {
+        expect(await page.locator("body").getAttribute("data-state"), (await page.locator("#status").textContent()) ?? "").toBe("ready");
+        const inspect = await vz(["inspect", "--json", fileUrl]);
+        expect(inspect.code, inspect.stderr).toBe(0);
+        const report = JSON.parse(inspect.stdout) as { parser: string; groups: { path: string }[]; arrays: { path: string; chunkCount: number }[] };
+        expect(await chunkCounts(page)).toEqual(Object.fromEntries(report.arrays.map((a) => [a.path, a.chunkCount])));
+        expect(await page.$$eval("tr[data-group]", (trs) => trs.map((tr) => (tr as HTMLElement).dataset.group))).toEqual(report.groups.map((g) => g.path));
+        expect(await page.locator("#summary").textContent()).toContain(`parser: ${report.parser}`);
+        const name = file.replaceAll("/", "_");
+        const cliOut = join(work, `cli-${name}.json`);
+        const virtualize = await vz(["virtualize", fileUrl, "-o", cliOut]);
+        expect(virtualize.code, virtualize.stderr).toBe(0);
+        const pageBytes = await downloadedBytes(page, `${name}.json`);
+        expect(pageBytes.equals(await readFile(cliOut))).toBe(true);
+        await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+      } finally {
+        await page.close();
+      }
+    });
+  }
+
   it("selecting another variable redraws its chunk map and heatmap", async () => {
-    const fileUrl = `${server.url}/data/${CMIP}`;
+    const fileUrl = `${server.url}/data/netcdf4/${CMIP}`;
     const page = await openPage(`url=${encodeURIComponent(fileUrl)}&var=tas`);
     try {
       await page.click('tr[data-var="/lat_bnds"]');
@@ -189,7 +228,7 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
   });
 
   it("a file that is not there shows the typed NOT_FOUND error", async () => {
-    const page = await openPage(`url=${encodeURIComponent(`${server.url}/data/no-such-file.nc`)}`);
+    const page = await openPage(`url=${encodeURIComponent(`${server.url}/data/netcdf4/no-such-file.nc`)}`);
     try {
       expect(await page.locator("#status").textContent()).toMatch(/^error \[NOT_FOUND\]: .*no-such-file\.nc/);
     } finally {
