@@ -24,6 +24,7 @@ import {
   type VirtualDatatree,
 } from "@vz/core";
 import hdf5 from "@vz/parser-hdf5";
+import * as zarr from "zarrita";
 import netcdf3 from "@vz/parser-netcdf3";
 import { BlobReader } from "./blob-reader.js";
 import { decodeCf } from "./cf.js";
@@ -75,8 +76,10 @@ export interface ChunkLayout {
 /** A 2-D slice of a variable: CF-decoded values (NaN missing), row-major `rows` x `cols`. */
 export interface Slice2D {
   path: string;
-  /** The selection as `vz read --slice` takes it, e.g. "0,:,:". */
+  /** The selection as `vz read --slice` takes it, e.g. "0,:,:" (or "0,::4,::4" when strided). */
   slice: string;
+  /** Every `step`-th row and column is drawn (1 unless the slice is larger than the page's limit). */
+  step: number;
   rows: number;
   cols: number;
   rowDim: string | null;
@@ -87,6 +90,9 @@ export interface Slice2D {
   /** Whether the row dimension's coordinate values ascend (then north is drawn up). */
   rowsAscend: boolean;
 }
+
+/** Default largest side of a drawn slice: a larger slice is read with a stride. */
+export const DEFAULT_MAX_SIDE = 2048;
 
 /** An error as the CLI prints it: `error [CODE]: message`. */
 export function errorText(error: unknown): string {
@@ -208,27 +214,30 @@ export class Inspector {
 
   /**
    * The 2-D slice of the variable at `path` at the first index of every leading dimension (its
-   * last two dimensions whole), read through the ManifestStore with zarrita, CF-decoded.
+   * last two dimensions whole, every `step`-th element when a side is longer than `maxSide`),
+   * read through the ManifestStore with zarrita, CF-decoded.
    */
-  async slice2d(path: string): Promise<Slice2D> {
+  async slice2d(path: string, maxSide = DEFAULT_MAX_SIDE): Promise<Slice2D> {
     const { store, url } = this.#opened();
     const array = this.#array(path);
     const key = path.replace(/^\/+/, "");
     if (array.ndim < 1) throw new NotFoundError(`variable "${path}" is a scalar: there is no 2-D slice to draw`, { url, variable: path });
     const ndim = array.ndim;
-    const selection = array.shape.map((_, d) => (d < ndim - 2 ? 0 : null));
+    const step = Math.max(1, Math.ceil(Math.max(...array.shape.slice(-2)) / Math.max(1, Math.floor(maxSide))));
+    const selection = array.shape.map((_, d) => (d < ndim - 2 ? 0 : step === 1 ? null : zarr.slice(null, null, step)));
     const result = await readArrayValues(store as never, key, { selection, url });
     const raw = typeof result.data === "object" ? result.data : [result.data];
     if (typeof raw[0] === "string") throw new NotFoundError(`variable "${path}" holds strings: there is nothing to draw`, { url, variable: path });
     const attributes = array.metadata.attributes;
     const decoded = decodeCf(raw, attributes);
     const dims = array.metadata.dimension_names ?? array.shape.map(() => null);
-    const rows = ndim >= 2 ? array.shape[ndim - 2]! : 1;
-    const cols = array.shape[ndim - 1]!;
+    const rows = ndim >= 2 ? result.shape[result.shape.length - 2]! : 1;
+    const cols = result.shape[result.shape.length - 1]!;
     const rowDim = ndim >= 2 ? (dims[ndim - 2] ?? null) : null;
     return {
       path,
-      slice: array.shape.map((_, d) => (d < ndim - 2 ? "0" : ":")).join(","),
+      slice: array.shape.map((_, d) => (d < ndim - 2 ? "0" : step === 1 ? ":" : `::${step}`)).join(","),
+      step,
       rows,
       cols,
       rowDim,
@@ -236,7 +245,7 @@ export class Inspector {
       values: decoded.values,
       applied: decoded.applied,
       ...(typeof attributes.units === "string" ? { units: attributes.units } : {}),
-      rowsAscend: rowDim !== null && (await this.#ascending(rowDim, rows)),
+      rowsAscend: rowDim !== null && (await this.#ascending(rowDim, array.shape[ndim - 2]!)),
     };
   }
 

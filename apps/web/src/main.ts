@@ -48,6 +48,8 @@ const scaleMax = $<HTMLSpanElement>("scale-max");
 const download = $<HTMLAnchorElement>("download");
 const urlInput = $<HTMLInputElement>("url");
 
+/** `&side=N`: the largest side of a drawn slice (default 2048); a larger slice is read with a stride. */
+const maxSide = Number(new URLSearchParams(location.search).get("side")) || undefined;
 let opened: FileInfo | undefined;
 let selected: string | undefined;
 let downloadUrl: string | undefined;
@@ -210,6 +212,7 @@ function drawHeatmap(slice: Slice2D): void {
   drawColorbar(min, max);
   heatText.textContent =
     `${slice.path}[${slice.slice}]: ${rows} × ${cols} (${slice.rowDim ?? "?"} × ${slice.colDim ?? "?"})` +
+    (slice.step > 1 ? `, every ${slice.step}th row and column` : "") +
     (slice.units ? `, ${slice.units}` : "") +
     (slice.applied.length ? `; decoded with ${slice.applied.join(", ")} (missing values transparent)` : "; no CF packing attributes");
 }
@@ -226,7 +229,7 @@ async function select(path: string): Promise<void> {
     drawChunkMap(await call({ type: "chunks", path }));
     heatCanvas.hidden = false;
     try {
-      drawHeatmap(await call({ type: "slice", path }));
+      drawHeatmap(await call({ type: "slice", path, ...(maxSide ? { maxSide } : {}) }));
     } catch (error) {
       heatCanvas.hidden = true;
       heatText.textContent = (error as Error).message;

@@ -7,7 +7,7 @@ import type { ChunkLayout, FileInfo, Slice2D } from "./inspector.js";
 export type Request =
   | { id: number; type: "open"; source: string | File }
   | { id: number; type: "chunks"; path: string }
-  | { id: number; type: "slice"; path: string }
+  | { id: number; type: "slice"; path: string; maxSide?: number }
   | { id: number; type: "kerchunk" };
 
 export interface Results {

@@ -18,7 +18,7 @@ async function handle(request: Request): Promise<{ result: unknown; transfer: Tr
       return { result: layout, transfer: [layout.kinds.buffer, layout.offsets.buffer, layout.lengths.buffer] };
     }
     case "slice": {
-      const slice = await inspector.slice2d(request.path);
+      const slice = await inspector.slice2d(request.path, request.maxSide);
       return { result: slice, transfer: [slice.values.buffer] };
     }
     case "kerchunk":

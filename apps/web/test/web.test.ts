@@ -96,6 +96,34 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     return Object.fromEntries(rows);
   }
 
+  /**
+   * Reads `variable[slice]` with `vz read --decode --json` for the same URL and checks that every
+   * pixel of the page's heatmap has the colour the scale gives that value, and the scale's range.
+   */
+  async function expectHeatmapMatchesCli(page: Page, fileUrl: string, variable: string, slice: string) {
+    const read = await vz(["read", fileUrl, "--var", variable, "--slice", slice, "--decode", "--json"]);
+    expect(read.code, read.stderr).toBe(0);
+    const { shape, values } = JSON.parse(read.stdout) as { shape: [number, number]; values: (number | null)[] };
+    const decoded = Float64Array.from(values, (v) => (v === null ? NaN : v));
+    const { min, max } = finiteRange(decoded);
+    expect(max).toBeGreaterThan(min);
+    const canvas = await page.$eval("#heatmap", (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+      return { width: canvas.width, height: canvas.height, pixels: Array.from(data), min: Number(canvas.dataset.min), max: Number(canvas.dataset.max), slice: canvas.dataset.slice };
+    });
+    expect(canvas.slice).toBe(slice);
+    expect([canvas.height, canvas.width]).toEqual(shape);
+    expect([canvas.min, canvas.max]).toEqual([min, max]);
+    let mismatches = 0;
+    for (let i = 0; i < decoded.length; i++) {
+      const want = colorFor(decoded[i]!, min, max);
+      if (want.some((c, k) => c !== canvas.pixels[i * 4 + k])) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    return { decoded, pixels: canvas.pixels, min, max };
+  }
+
   it("lists every variable with the chunk counts of `vz inspect --json`, draws the heatmap, offers the CLI's kerchunk JSON", async () => {
     const fileUrl = `${server.url}/data/netcdf4/${CMIP}`;
     const page = await openPage(`url=${encodeURIComponent(fileUrl)}&var=tas`);
@@ -123,32 +151,13 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
       expect([await chunkmap.getAttribute("data-refs"), await chunkmap.getAttribute("data-missing"), await chunkmap.getAttribute("data-inlined")]).toEqual(["12", "0", "0"]);
 
       // Heatmap: every pixel has the colour the scale gives for the value `vz read --decode` reads.
-      const read = await vz(["read", fileUrl, "--var", "tas", "--slice", "0,:,:", "--decode", "--json"]);
-      expect(read.code, read.stderr).toBe(0);
-      const { shape, values } = JSON.parse(read.stdout) as { shape: [number, number]; values: (number | null)[] };
-      const decoded = Float64Array.from(values, (v) => (v === null ? NaN : v));
-      const { min, max } = finiteRange(decoded);
-      expect(max).toBeGreaterThan(min);
-      const canvas = await page.$eval("#heatmap", (c) => {
-        const canvas = c as HTMLCanvasElement;
-        const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
-        return { width: canvas.width, height: canvas.height, pixels: Array.from(data), min: Number(canvas.dataset.min), max: Number(canvas.dataset.max) };
-      });
-      expect([canvas.height, canvas.width]).toEqual(shape);
-      expect(canvas.min).toBe(min);
-      expect(canvas.max).toBe(max);
-      let mismatches = 0;
-      for (let i = 0; i < decoded.length; i++) {
-        const want = colorFor(decoded[i]!, min, max);
-        const got = canvas.pixels.slice(i * 4, i * 4 + 4);
-        if (want.some((c, k) => c !== got[k])) mismatches++;
-      }
-      expect(mismatches).toBe(0);
+      const { decoded, pixels, min, max } = await expectHeatmapMatchesCli(page, fileUrl, "tas", "0,:,:");
+      expect([min, max].map((v) => Math.round(v))).toEqual([230, 310]); // kelvin
       // The coldest and warmest pixels are the ends of the scale.
       const coldest = decoded.indexOf(min);
-      expect(canvas.pixels.slice(coldest * 4, coldest * 4 + 3)).toEqual([68, 1, 84]);
+      expect(pixels.slice(coldest * 4, coldest * 4 + 3)).toEqual([68, 1, 84]);
       const warmest = decoded.indexOf(max);
-      expect(canvas.pixels.slice(warmest * 4, warmest * 4 + 3)).toEqual([253, 231, 37]);
+      expect(pixels.slice(warmest * 4, warmest * 4 + 3)).toEqual([253, 231, 37]);
       expect(await page.locator("#heatmap-text").textContent()).toContain("decoded with _FillValue, missing_value");
 
       // Download: the same bytes as `vz virtualize URL -o out.json`.
@@ -203,6 +212,37 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
       expect(page.url()).toContain("var=lat_bnds");
       expect(await page.$eval("#heatmap", (c) => [(c as HTMLCanvasElement).height, (c as HTMLCanvasElement).width])).toEqual([64, 2]);
       expect(await page.locator("#chunkmap").getAttribute("data-refs")).toBe("1");
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("a slice larger than the page's limit (&side=N) is drawn with a stride, from the right values", async () => {
+    const fileUrl = `${server.url}/data/netcdf4/${CMIP}`;
+    const page = await openPage(`url=${encodeURIComponent(fileUrl)}&var=tas&side=32`);
+    try {
+      expect(await page.locator("body").getAttribute("data-state")).toBe("ready");
+      // 64 x 128 with at most 32 per side: every 4th row and column, 16 x 32.
+      await expectHeatmapMatchesCli(page, fileUrl, "tas", "0,::4,::4");
+      expect(await page.locator("#heatmap-text").textContent()).toContain("every 4th row and column");
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("a packed int16 variable (scale_factor, add_offset) in zlib-compressed chunks is drawn decoded", async () => {
+    const file = "netcdf4/f16_ssmis_20200102v7.nc";
+    if (!existsSync(join(dataRoot, file))) return void console.warn(`skipped: ${file} is absent`);
+    const fileUrl = `${server.url}/data/${file}`;
+    const page = await openPage(`url=${encodeURIComponent(fileUrl)}&var=wind_speed&side=180`);
+    try {
+      expect(await page.locator("body").getAttribute("data-state"), (await page.locator("#status").textContent()) ?? "").toBe("ready");
+      // 720 x 1440, at most 180 per side: every 8th row and column, decoded with the CLI's values.
+      const { min, max } = await expectHeatmapMatchesCli(page, fileUrl, "wind_speed", "0,::8,::8");
+      expect(min).toBeGreaterThanOrEqual(0);
+      expect(max).toBeLessThanOrEqual(255 * 0.2 + 1e-6);
+      expect(await page.locator("#heatmap-text").textContent()).toContain("decoded with scale_factor, add_offset");
+      await page.screenshot({ path: join(shots, "ssmis-wind-speed.png"), fullPage: true });
     } finally {
       await page.close();
     }
