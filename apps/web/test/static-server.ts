@@ -20,7 +20,7 @@ const TYPES: Record<string, string> = {
 export interface StaticServer {
   url: string;
   /** Paths requested so far, with their Range header. */
-  log: { path: string; range?: string; status: number }[];
+  log: { method: string; path: string; range?: string; status: number }[];
   close(): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ export async function startStaticServer(options: { mounts: Record<string, string
     const range = req.headers.range;
     load(path).then(
       (bytes) => {
-        const entry: StaticServer["log"][number] = { path, status: 0, ...(range ? { range } : {}) };
+        const entry: StaticServer["log"][number] = { method: req.method ?? "GET", path, status: 0, ...(range ? { range } : {}) };
         log.push(entry);
         if (!bytes) {
           entry.status = 404;

@@ -75,7 +75,7 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(error.message));
     await page.goto(`${server.url}/index.html?${query}`);
-    await page.waitForFunction((states) => states.includes(document.body.dataset.state ?? ""), settled, { timeout: 30_000 });
+    await page.waitForFunction((states) => states.includes(document.body.dataset.state ?? ""), settled, { timeout: 45_000 });
     expect(problems).toEqual([]);
     return page;
   }
@@ -130,6 +130,10 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     try {
       expect(await page.locator("body").getAttribute("data-state"), await page.locator("#status").textContent() ?? "").toBe("ready");
       await page.screenshot({ path: join(shots, "cmip-tas.png"), fullPage: true });
+      // The file is virtualized where it lies: the page asked for its size and byte ranges, never the whole file.
+      const reads = server.log.filter((entry) => entry.path === `/data/netcdf4/${CMIP}` && entry.method !== "HEAD");
+      expect(reads.length).toBeGreaterThan(0);
+      expect(reads.filter((entry) => entry.range === undefined || entry.status !== 206)).toEqual([]);
 
       // Tree: every variable with its chunk count, as the CLI counts them for the same URL.
       const inspect = await vz(["inspect", "--json", fileUrl]);
@@ -279,7 +283,7 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
   it("opens a file from disk (File, read by byte ranges) with the same tree", async () => {
     const page = await openPage("", ["idle"]);
     await page.setInputFiles("#file", join(dataDir, CMIP));
-    await page.waitForFunction(() => document.body.dataset.state === "ready", undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.body.dataset.state === "ready", undefined, { timeout: 45_000 });
     const rows = await page.$$eval("tr[data-var]", (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.var, tr.querySelector("td.chunks")!.textContent]));
     expect(rows).toContainEqual(["/tas", "12"]);
     expect(rows.length).toBe(8);
