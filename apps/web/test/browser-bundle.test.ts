@@ -88,6 +88,11 @@ function importChain(metafile: Metafile, entry: string, target: string): string[
   return chain;
 }
 
+/** One line per leak: the package, the built-in and the import chain from the package's entry. */
+function leakReport(name: string, entry: string, leaks: readonly Leak[], metafile: Metafile): string[] {
+  return leaks.map((leak) => `${name} imports "${leak.builtin}" (${leak.kind}) via ${importChain(metafile, entry, leak.importer).join(" -> ")} -> ${leak.builtin}`);
+}
+
 const entries = mainEntries();
 const built = entries.every((e) => existsSync(e.entry));
 
@@ -99,7 +104,7 @@ describe.skipIf(!built)("main entries load in a browser (no Node built-ins)", ()
   for (const { name, entry } of entries) {
     it(`${name}: bundles for platform "browser" without node:* or other built-ins`, async () => {
       const { leaks, metafile } = await bundleForBrowser(entry);
-      const report = leaks.map((leak) => `${name} imports "${leak.builtin}" (${leak.kind}) via ${importChain(metafile, entry, leak.importer).join(" -> ")} -> ${leak.builtin}`);
+      const report = leakReport(name, entry, leaks, metafile);
       expect(report, report.join("\n")).toEqual([]);
       // The bundle really contains the package's code.
       expect(Object.keys(metafile.inputs).some((input) => input.startsWith(relative(repo, join(entry, "../"))))).toBe(true);
@@ -115,6 +120,9 @@ describe.skipIf(!built)("main entries load in a browser (no Node built-ins)", ()
     const chain = importChain(metafile, nodeEntry, first.importer);
     expect(chain[0]).toBe("packages/core/dist/node.js");
     expect(chain.at(-1)).toBe(relative(repo, resolve(repo, first.importer)));
+    const report = leakReport("@vz/core/node", nodeEntry, leaks, metafile);
+    expect(report[0]).toBe(`@vz/core/node imports "${first.builtin}" (${first.kind}) via ${chain.join(" -> ")} -> ${first.builtin}`);
+    expect(report.some((line) => /imports "(node:)?fs(\/promises)?"/.test(line))).toBe(true);
   });
 
   it("core + HDF5 parser: gzipped size of what a page loads first (goal <= 300 KB)", async () => {
