@@ -40,6 +40,7 @@ const summary = $<HTMLDivElement>("summary");
 const treeBody = $<HTMLTableSectionElement>("tree-body");
 const chunkCanvas = $<HTMLCanvasElement>("chunkmap");
 const chunkText = $<HTMLParagraphElement>("chunkmap-text");
+const chunkHover = $<HTMLParagraphElement>("chunkmap-hover");
 const heatCanvas = $<HTMLCanvasElement>("heatmap");
 const heatText = $<HTMLParagraphElement>("heatmap-text");
 const scaleCanvas = $<HTMLCanvasElement>("colorbar");
@@ -51,6 +52,9 @@ const urlInput = $<HTMLInputElement>("url");
 /** `&side=N`: the largest side of a drawn slice (default 2048); a larger slice is read with a stride. */
 const maxSide = Number(new URLSearchParams(location.search).get("side")) || undefined;
 let opened: FileInfo | undefined;
+/** Bumped by every open: answers for an earlier file are dropped. */
+let generation = 0;
+let layout: ChunkLayout | undefined;
 let selected: string | undefined;
 let downloadUrl: string | undefined;
 
@@ -134,8 +138,9 @@ function attributesDetails(attributes: Record<string, unknown>): HTMLElement {
 }
 
 /** Chunk map: one column per chunk (C order), its byte range as a bar against the file's offsets. */
-function drawChunkMap(layout: ChunkLayout): void {
-  const n = layout.kinds.length;
+function drawChunkMap(chunks: ChunkLayout): void {
+  layout = chunks;
+  const n = chunks.kinds.length;
   const width = Math.max(200, Math.min(1200, n * 4));
   const height = 160;
   chunkCanvas.width = width;
@@ -147,19 +152,19 @@ function drawChunkMap(layout: ChunkLayout): void {
   let missing = 0;
   let inlined = 0;
   for (let i = 0; i < n; i++) {
-    if (layout.kinds[i] === 1) top = Math.max(top, layout.offsets[i]! + layout.lengths[i]!);
+    if (chunks.kinds[i] === 1) top = Math.max(top, chunks.offsets[i]! + chunks.lengths[i]!);
   }
   const plot = height - 12; // bottom strip: missing / inlined marks
   for (let i = 0; i < n; i++) {
     const x0 = Math.floor((i / n) * width);
     const x1 = Math.max(x0 + 1, Math.floor(((i + 1) / n) * width));
-    if (layout.kinds[i] === 1) {
+    if (chunks.kinds[i] === 1) {
       refs++;
-      const y0 = plot - (layout.offsets[i]! / Math.max(1, top)) * plot;
-      const y1 = plot - ((layout.offsets[i]! + layout.lengths[i]!) / Math.max(1, top)) * plot;
+      const y0 = plot - (chunks.offsets[i]! / Math.max(1, top)) * plot;
+      const y1 = plot - ((chunks.offsets[i]! + chunks.lengths[i]!) / Math.max(1, top)) * plot;
       ctx.fillStyle = "#2c718e";
       ctx.fillRect(x0, Math.floor(y1), x1 - x0, Math.max(1, Math.ceil(y0 - y1)));
-    } else if (layout.kinds[i] === 2) {
+    } else if (chunks.kinds[i] === 2) {
       inlined++;
       ctx.fillStyle = "#e69f00";
       ctx.fillRect(x0, height - 10, x1 - x0, 10);
@@ -173,8 +178,8 @@ function drawChunkMap(layout: ChunkLayout): void {
   chunkCanvas.dataset.missing = String(missing);
   chunkCanvas.dataset.inlined = String(inlined);
   chunkText.textContent =
-    `${layout.path}: chunk grid (${layout.gridShape.join(", ")}), ${refs} reference(s), ${missing} missing (red), ${inlined} inlined (orange); ` +
-    `offsets up to ${top.toLocaleString("en")} bytes in ${layout.urls.length} file(s); x: chunk index (C order), y: byte offset`;
+    `${chunks.path}: chunk grid (${chunks.gridShape.join(", ")}), ${refs} reference(s), ${missing} missing (red), ${inlined} inlined (orange); ` +
+    `offsets up to ${top.toLocaleString("en")} bytes in ${chunks.urls.length} file(s); x: chunk index (C order), y: byte offset`;
 }
 
 function drawColorbar(min: number, max: number): void {
@@ -220,30 +225,40 @@ function drawHeatmap(slice: Slice2D): void {
 async function select(path: string): Promise<void> {
   if (!opened) return;
   selected = path;
+  const mine = generation;
+  const current = (): boolean => mine === generation && selected === path;
   for (const row of treeBody.querySelectorAll<HTMLTableRowElement>("tr[data-var]")) row.classList.toggle("selected", row.dataset.var === path);
   const params = new URLSearchParams(location.search);
   params.set("var", path.replace(/^\//, ""));
   history.replaceState(null, "", `?${params}`);
   document.body.dataset.state = "reading";
   try {
-    drawChunkMap(await call({ type: "chunks", path }));
+    const chunks = await call({ type: "chunks", path });
+    if (!current()) return;
+    drawChunkMap(chunks);
     heatCanvas.hidden = false;
     try {
-      drawHeatmap(await call({ type: "slice", path, ...(maxSide ? { maxSide } : {}) }));
+      const slice = await call({ type: "slice", path, ...(maxSide ? { maxSide } : {}) });
+      if (!current()) return;
+      drawHeatmap(slice);
     } catch (error) {
+      if (!current()) return;
       heatCanvas.hidden = true;
       heatText.textContent = (error as Error).message;
       if (!(error as Error).message.startsWith("error [NOT_FOUND]")) throw error;
     }
-    if (selected === path) document.body.dataset.state = "ready";
+    document.body.dataset.state = "ready";
   } catch (error) {
-    showError((error as Error).message);
+    if (current()) showError((error as Error).message);
   }
 }
 
 async function openSource(source: string | File, variable?: string): Promise<void> {
+  const mine = ++generation;
   opened = undefined;
   selected = undefined;
+  layout = undefined;
+  chunkHover.textContent = "";
   treeBody.replaceChildren();
   summary.textContent = "";
   download.hidden = true;
@@ -256,10 +271,12 @@ async function openSource(source: string | File, variable?: string): Promise<voi
   const started = performance.now();
   try {
     const info = await call({ type: "open", source });
+    if (mine !== generation) return;
     opened = info;
     renderTree(info);
     showStatus(`opened in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     const json = await call({ type: "kerchunk" });
+    if (mine !== generation) return;
     if (downloadUrl) URL.revokeObjectURL(downloadUrl);
     downloadUrl = URL.createObjectURL(new Blob([json], { type: "application/json" }));
     download.href = downloadUrl;
@@ -277,8 +294,35 @@ async function openSource(source: string | File, variable?: string): Promise<voi
     if (first) await select(first.path);
     else document.body.dataset.state = "ready";
   } catch (error) {
-    showError((error as Error).message);
+    if (mine === generation) showError((error as Error).message);
   }
+}
+
+/** The chunk under the pointer: its key, byte offset and length (or missing / inlined). */
+chunkCanvas.addEventListener("mousemove", (event) => {
+  if (!layout || layout.kinds.length === 0) return;
+  const box = chunkCanvas.getBoundingClientRect();
+  const n = layout.kinds.length;
+  const index = Math.min(n - 1, Math.max(0, Math.floor(((event.clientX - box.left) / box.width) * n)));
+  chunkHover.textContent = describeChunk(layout, index);
+});
+chunkCanvas.addEventListener("mouseleave", () => {
+  chunkHover.textContent = "";
+});
+
+/** "chunk 3.0.0: offset 1,234, 5,678 bytes" for the chunk at flat (C order) `index`. */
+function describeChunk(chunks: ChunkLayout, index: number): string {
+  const coords: number[] = [];
+  let rest = index;
+  for (let d = chunks.gridShape.length - 1; d >= 0; d--) {
+    coords.unshift(rest % chunks.gridShape[d]!);
+    rest = Math.floor(rest / chunks.gridShape[d]!);
+  }
+  const key = coords.length ? coords.join(".") : "0";
+  const kind = chunks.kinds[index];
+  if (kind === 0) return `chunk ${key}: missing (fill value)`;
+  if (kind === 2) return `chunk ${key}: inlined, ${chunks.lengths[index]!.toLocaleString("en")} bytes`;
+  return `chunk ${key}: offset ${chunks.offsets[index]!.toLocaleString("en")}, ${chunks.lengths[index]!.toLocaleString("en")} bytes`;
 }
 
 $<HTMLFormElement>("open-url").addEventListener("submit", (event) => {

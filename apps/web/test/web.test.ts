@@ -173,7 +173,13 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
       const cliBytes = await readFile(cliOut);
       expect(pageBytes.length).toBeGreaterThan(1000);
       expect(pageBytes.equals(cliBytes)).toBe(true);
-      expect(Object.keys((JSON.parse(pageBytes.toString("utf8")) as { refs: Record<string, unknown> }).refs)).toContain("tas/11.0.0");
+      const refs = (JSON.parse(pageBytes.toString("utf8")) as { refs: Record<string, unknown> }).refs;
+      const [, offset, length] = refs["tas/11.0.0"] as [string, number, number];
+
+      // Pointing at the chunk map's last column names that chunk and its byte range.
+      const box = (await page.locator("#chunkmap").boundingBox())!;
+      await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+      expect(await page.locator("#chunkmap-hover").textContent()).toBe(`chunk 11.0.0: offset ${offset.toLocaleString("en")}, ${length.toLocaleString("en")} bytes`);
     } finally {
       await page.close();
     }
