@@ -50,6 +50,8 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
   let server: StaticServer;
   let browser: Browser;
   let brokenBytes: Uint8Array;
+  /** In-memory files of the server (looked up per request, so tests can add some). */
+  let served: Record<string, Uint8Array>;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "vz-web-test-"));
@@ -60,7 +62,8 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     await build({ root: app, configFile: join(app, "vite.config.ts"), logLevel: "warn", build: { outDir: dist, emptyOutDir: true } });
     // A broken netCDF4 file: the real file cut after its first 3000 bytes (the superblock survives).
     brokenBytes = new Uint8Array(await readFile(join(dataDir, CMIP))).slice(0, 3000);
-    server = await startStaticServer({ mounts: { "/": dist, "/data/": dataRoot }, files: { "/broken/tas_broken.nc": brokenBytes } });
+    served = { "/broken/tas_broken.nc": brokenBytes };
+    server = await startStaticServer({ mounts: { "/": dist, "/data/": dataRoot }, files: served });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   });
 
@@ -211,6 +214,30 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
       }
     });
   }
+
+  it("kerchunk references (the CLI's, of the CMIP file on this server) open in the page: same tree, same heatmap", async () => {
+    const fileUrl = `${server.url}/data/netcdf4/${CMIP}`;
+    const refsPath = join(work, "refs-for-page.json");
+    const virtualize = await vz(["virtualize", fileUrl, "-o", refsPath]);
+    expect(virtualize.code, virtualize.stderr).toBe(0);
+    served["/refs/tas.kerchunk.json"] = new Uint8Array(await readFile(refsPath));
+    const refsUrl = `${server.url}/refs/tas.kerchunk.json`;
+    const page = await openPage(`url=${encodeURIComponent(refsUrl)}&var=tas`);
+    try {
+      expect(await page.locator("body").getAttribute("data-state"), (await page.locator("#status").textContent()) ?? "").toBe("ready");
+      const inspect = await vz(["inspect", "--json", refsUrl]);
+      expect(inspect.code, inspect.stderr).toBe(0);
+      const report = JSON.parse(inspect.stdout) as { parser: string; arrays: { path: string; chunkCount: number }[] };
+      expect(report.parser).toBe("kerchunk");
+      expect(await page.locator("#summary").textContent()).toContain("parser: kerchunk");
+      expect(await chunkCounts(page)).toEqual(Object.fromEntries(report.arrays.map((a) => [a.path, a.chunkCount])));
+      // The chunks are read through the references from the netCDF4 file: the values of `vz read` on it.
+      await expectHeatmapMatchesCli(page, fileUrl, "tas", "0,:,:");
+      await page.screenshot({ path: join(shots, "kerchunk-refs.png"), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
 
   it("selecting another variable redraws its chunk map and heatmap", async () => {
     const fileUrl = `${server.url}/data/netcdf4/${CMIP}`;
