@@ -64,7 +64,7 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     brokenBytes = new Uint8Array(await readFile(join(dataDir, CMIP))).slice(0, 3000);
     served = { "/broken/tas_broken.nc": brokenBytes };
     server = await startStaticServer({ mounts: { "/": dist, "/data/": dataRoot }, files: served });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
   });
 
   afterAll(async () => {
