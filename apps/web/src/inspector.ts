@@ -7,6 +7,7 @@
 import {
   asciiJsonPieces,
   datasetsToKerchunkJsonPieces,
+  decodeCfValues,
   endianOf,
   groupEntries,
   HttpReader,
@@ -27,7 +28,6 @@ import hdf5 from "@vz/parser-hdf5";
 import * as zarr from "zarrita";
 import netcdf3 from "@vz/parser-netcdf3";
 import { BlobReader } from "./blob-reader.js";
-import { decodeCf } from "./cf.js";
 
 /** One variable of the tree, as the page shows it (the fields of `vz inspect --json`). */
 export interface VariableInfo {
@@ -229,7 +229,7 @@ export class Inspector {
     const raw = typeof result.data === "object" ? result.data : [result.data];
     if (typeof raw[0] === "string") throw new NotFoundError(`variable "${path}" holds strings: there is nothing to draw`, { url, variable: path });
     const attributes = array.metadata.attributes;
-    const decoded = decodeCf(raw, attributes);
+    const decoded = decodeCfValues(raw, attributes);
     const dims = array.metadata.dimension_names ?? array.shape.map(() => null);
     const rows = ndim >= 2 ? result.shape[result.shape.length - 2]! : 1;
     const cols = result.shape[result.shape.length - 1]!;

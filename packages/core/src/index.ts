@@ -184,5 +184,7 @@ export {
   reencodeCfTimes,
 } from "./dataset/cf-time.js";
 export type { CfCalendar, CfTimeEncoding, CfTimeUnits, ReencodeOptions } from "./dataset/cf-time.js";
+export { decodeCfValues } from "./dataset/cf-decode.js";
+export type { CfDecoded } from "./dataset/cf-decode.js";
 export { CombineError, isCombineError } from "@vz/combine";
 export type { CombineAttrs, Compat, Join, VariableSelection } from "@vz/combine";

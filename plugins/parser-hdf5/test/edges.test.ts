@@ -2,7 +2,7 @@
  * Edges of "whole files, exactly" (issue 14), on files written at test time by Debian's h5py /
  * netCDF4-python (test/edge-fixtures.py) and on the shared data where it has such files:
  * character arrays kept as `|S1` and read by Python xarray through vz's kerchunk references
- * exactly as from the original (test/compare-xarray.py); objects at their hard-link paths with soft
+ * exactly as from the original (tooling/python/compare-xarray.py); objects at their hard-link paths with soft
  * links reported or copied; a version-1 fill value message of size -1; an empty unlimited
  * dimension; netCDF-C's phony dimension names; `_nc4_non_coord_` names; a group chosen past an
  * unsupported variable elsewhere; batched parse-time reads of ~14,000 tiny chunks; LZF's codec
@@ -30,7 +30,7 @@ import hdf5Plugin, { createHdf5Parser, type Hdf5ParserOptions } from "../src/ind
 import { SHARED_DATA } from "./oracle-helpers.js";
 
 const PYTHON = "/usr/bin/python3";
-const COMPARE = path.join(import.meta.dirname, "compare-xarray.py");
+const COMPARE = path.join(import.meta.dirname, "../../../tooling/python/compare-xarray.py");
 
 function canGenerate(): boolean {
   if (!existsSync(PYTHON)) return false;

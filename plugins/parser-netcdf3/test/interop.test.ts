@@ -2,7 +2,7 @@
  * Interop: the kerchunk JSON vz writes for each netCDF3 file (shared files and generated
  * fixtures) opens in Python xarray (fsspec + zarr 2) with the values, dimensions and attributes
  * netCDF4-python reads from the original file (test/python/compare-kerchunk.py), and char
- * variables identical to xarray on the original file (test/python/compare-xarray.py).
+ * variables identical to xarray on the original file (tooling/python/compare-xarray.py).
  */
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +18,7 @@ const missing = missingPythonModules(["netCDF4", "xarray", "fsspec", "zarr", "nu
 const skipReason = missing.length > 0 ? `Python modules missing: ${missing.join(", ")}` : false;
 const out = mkdtempSync(join(tmpdir(), "vz-netcdf3-interop-"));
 const compare = resolve(import.meta.dirname, "python/compare-kerchunk.py");
-const compareXarray = resolve(import.meta.dirname, "python/compare-xarray.py");
+const compareXarray = resolve(import.meta.dirname, "../../../tooling/python/compare-xarray.py");
 
 const generated = skipReason ? "" : join(out, "generated");
 if (!skipReason) runPython([resolve(import.meta.dirname, "python/make-fixtures.py"), generated]);
@@ -46,7 +46,7 @@ describe.skipIf(Boolean(skipReason))(`kerchunk JSON opens in xarray with netCDF4
 
   // Character arrays are written as |S1 with their character dimension; xarray decodes them from
   // the references exactly as from the original (dtype, dims, shape, bytes): every char variable
-  // of the shared files and of a generated file with non-UTF-8 bytes (test/python/compare-xarray.py).
+  // of the shared files and of a generated file with non-UTF-8 bytes (tooling/python/compare-xarray.py).
   const withChars = [
     ...(NETCDF3_DATA
       ? ["RGB.nc", "agilent_hplc.cdf", "bears.nc", "madis-sao.nc", "model1_md2.nc", "ref_nctest_64bit_offset.nc", "ref_nctest_classic.nc", "small_rotPole_precipitation.nc"]

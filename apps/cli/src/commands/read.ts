@@ -1,10 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, isVzError, ManifestArray, readArrayValues, registerCodecs, registerPluginCodecs } from "@vz/core";
+import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, readArrayValues, registerCodecs, registerPluginCodecs } from "@vz/core";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
-import { decodeCf, parseSelection, toZarritaSelection } from "../selection.js";
+import { parseSelection, toZarritaSelection } from "../selection.js";
 
 /** Options of `vz read`. */
 export interface ReadOptions {
@@ -91,9 +91,9 @@ async function printArray(context: CliContext, store: zarr.Readable, path: strin
     values = byteStrings(result.data as unknown as ArrayBufferView, Number(fixedBytes[1]));
   } else if (options.decode) {
     const attributes = array.attrs as Record<string, unknown>;
-    const decoded = decodeCf(raw, attributes);
+    const decoded = decodeCfValues(raw, attributes);
     if (decoded.applied.length > 0 && typeof raw[0] !== "string") {
-      values = decoded.values;
+      values = Array.from(decoded.values, (v) => (Number.isNaN(v) ? null : v));
       dtype = "float64";
       note = `decoded with ${decoded.applied.join(", ")} (missing values as null)`;
     } else {

@@ -1,6 +1,7 @@
 /**
- * CF decoding of numbers as `vz read --decode` (and xarray's decode_cf) does it: values equal to
- * `_FillValue` or `missing_value` become NaN, the others `value * scale_factor + add_offset`.
+ * CF decoding of numbers as xarray's decode_cf does it for packed and masked variables: values
+ * equal to `_FillValue` or `missing_value` (or NaN) become NaN, the others
+ * `value * scale_factor + add_offset`. Used by `vz read --decode` and the web inspector.
  * @module
  */
 
@@ -13,8 +14,15 @@ function numericAttr(attributes: Record<string, unknown>, name: string): number 
   return undefined;
 }
 
-/** Decoded values (NaN for missing) and the attributes that were applied. */
-export function decodeCf(values: ArrayLike<unknown>, attributes: Record<string, unknown>): { values: Float64Array; applied: string[] } {
+/** What {@link decodeCfValues} gives: the decoded values (NaN for missing) and the attributes it applied. */
+export interface CfDecoded {
+  values: Float64Array;
+  /** Of `_FillValue`, `missing_value`, `scale_factor`, `add_offset`: those the variable has (empty: nothing to decode). */
+  applied: string[];
+}
+
+/** Decodes `values` with the CF attributes of their variable. */
+export function decodeCfValues(values: ArrayLike<unknown>, attributes: Record<string, unknown>): CfDecoded {
   const fills = [numericAttr(attributes, "_FillValue"), numericAttr(attributes, "missing_value")].filter((v): v is number => v !== undefined);
   const scale = numericAttr(attributes, "scale_factor");
   const offset = numericAttr(attributes, "add_offset");
