@@ -37,17 +37,40 @@ Options:
                       only its own folder (local) or origin/bucket (remote) is read.
   --root URL          where relative chunk URLs of kerchunk references live (default: the reference
                       file's folder; config parserOptions.kerchunk.root)
+  --parser-option NAME.KEY=VALUE  an option of parser NAME (repeatable; VALUE is JSON when it parses,
+                      else a string), over the config's parserOptions.NAME, e.g. hdf5.charArrays=string
   -h, --help          this help;  -v, --version  the version
 `;
 
 /** Options that take a value (a following "-1,0" is their value, not an option). */
-const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths"]);
+const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths", "parser-option"]);
 
 /** Usage errors exit with 2. */
 class UsageError extends Error {}
 
 function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * `--parser-option NAME.KEY=VALUE` values → options per parser. VALUE is parsed as JSON when it
+ * parses (true, 3, "x", {...}), else kept as a string.
+ */
+export function parseParserOptions(specs: readonly string[]): Record<string, Record<string, unknown>> {
+  const result: Record<string, Record<string, unknown>> = {};
+  for (const spec of specs) {
+    const match = /^([^.=\s]+)\.([^=\s]+)=(.*)$/s.exec(spec);
+    if (!match) throw new UsageError(`--parser-option "${spec}": expected NAME.KEY=VALUE (e.g. hdf5.charArrays=string)`);
+    const [, parser, key, text] = match as unknown as [string, string, string, string];
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // not JSON: the string as written
+    }
+    (result[parser] ??= {})[key] = value;
+  }
+  return result;
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
@@ -83,6 +106,7 @@ export async function run(
         config: { type: "string" },
         allow: { type: "string", multiple: true },
         root: { type: "string" },
+        "parser-option": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -106,6 +130,7 @@ export async function run(
       ...(io.cwd ? { cwd: io.cwd } : {}),
       ...(values.config ? { configPath: values.config } : {}),
       ...(values.allow ? { allow: values.allow } : {}),
+      ...(values["parser-option"] ? { parserOptions: parseParserOptions(values["parser-option"]) } : {}),
       out,
       err,
     });

@@ -80,11 +80,14 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   if (multi) {
     const urls = await expandInputs(context, inputs);
     fileCount = urls.length;
-    const choice = await referenceAwareChoice(
-      context,
-      parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {}),
-      options.root,
-    );
+    const extra = options.skipUnsupported ? { onUnsupported: "skip" } : {};
+    let chosen = parserChoice(context, urls[0]!, inputs[0]!, options.parser, extra);
+    if (chosen.parser === undefined) {
+      // auto-detected from the first file: that parser's config and --parser-option values apply
+      const { name } = await context.registry.select(urls[0]!, { reader: context.reader });
+      chosen = parserChoice(context, urls[0]!, inputs[0]!, name, extra);
+    }
+    const choice = await referenceAwareChoice(context, chosen, options.root);
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
     tree = await openVirtualMfdatatree(urls, {
