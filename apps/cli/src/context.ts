@@ -200,6 +200,9 @@ export async function openInput(
     ...(context.parserOptionOverrides?.[name] ?? {}),
     ...(options.extraOptions ?? {}),
   };
+  if (typeof context.parserOptionOverrides?.kerchunk?.item === "number" && name !== "kerchunk") {
+    throw new InvalidArgumentError(`--item picks one reference set of a kerchunk file holding a list of them; ${original} is read by the ${name} parser`, { url });
+  }
   const allowed = [...(context.allowedPrefixes ?? [])];
   if (name === "kerchunk") {
     const chosen = kerchunkRoot(context, parserOptions, options.root);

@@ -18,8 +18,8 @@ Usage:
                [--combine by-coords|nested] [--concat-dim DIM]
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
                [--rename-paths OLD=NEW]   every group is written; --group G writes G's subtree as the root
-  vz inspect <file|url> [--parser NAME] [--group G] [--json] [--skip-unsupported] [--allow PREFIX]... [--root URL]
-  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--json] [--allow PREFIX]... [--root URL]
+  vz inspect <file|url> [--parser NAME] [--item N] [--group G] [--json] [--skip-unsupported] [--allow PREFIX]... [--root URL]
+  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--item N] [--json] [--allow PREFIX]... [--root URL]
   vz parsers [--json]
 
 Options:
@@ -37,13 +37,14 @@ Options:
                       only its own folder (local) or origin/bucket (remote) is read.
   --root URL          where relative chunk URLs of kerchunk references live (default: the reference
                       file's folder; config parserOptions.kerchunk.root)
+  --item N            kerchunk: a file holding a list of reference sets: read set N (from 0; 'vz inspect' lists them)
   --parser-option NAME.KEY=VALUE  an option of parser NAME (repeatable; VALUE is JSON when it parses,
                       else a string), over the config's parserOptions.NAME, e.g. hdf5.charArrays=string
   -h, --help          this help;  -v, --version  the version
 `;
 
 /** Options that take a value (a following "-1,0" is their value, not an option). */
-const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths", "parser-option"]);
+const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths", "parser-option", "item"]);
 
 /** Usage errors exit with 2. */
 class UsageError extends Error {}
@@ -107,6 +108,7 @@ export async function run(
         allow: { type: "string", multiple: true },
         root: { type: "string" },
         "parser-option": { type: "string", multiple: true },
+        item: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -126,11 +128,17 @@ export async function run(
     return values.help ? 0 : 2;
   }
   try {
+    let parserOptions = values["parser-option"] ? parseParserOptions(values["parser-option"]) : undefined;
+    if (values.item !== undefined) {
+      if (!/^\d+$/.test(values.item)) throw new UsageError(`--item must be a whole number from 0, got "${values.item}"`);
+      // a kerchunk option: which reference set of a file holding a list of them
+      parserOptions = { ...parserOptions, kerchunk: { ...parserOptions?.kerchunk, item: Number(values.item) } };
+    }
     const context = await createContext({
       ...(io.cwd ? { cwd: io.cwd } : {}),
       ...(values.config ? { configPath: values.config } : {}),
       ...(values.allow ? { allow: values.allow } : {}),
-      ...(values["parser-option"] ? { parserOptions: parseParserOptions(values["parser-option"]) } : {}),
+      ...(parserOptions ? { parserOptions } : {}),
       out,
       err,
     });
