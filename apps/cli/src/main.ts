@@ -19,7 +19,7 @@ Usage:
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
                [--rename-paths OLD=NEW]   every group is written; --group G writes G's subtree as the root
   vz inspect <file|url> [--parser NAME] [--item N] [--group G] [--json] [--skip-unsupported] [--allow PREFIX]... [--root URL]
-  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--item N] [--json] [--allow PREFIX]... [--root URL]
+  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--skip-unsupported] [--parser NAME] [--item N] [--json] [--allow PREFIX]... [--root URL]
   vz parsers [--json]
 
 Options:
@@ -28,7 +28,8 @@ Options:
   --concat-dim DIM    many files: concatenate along DIM in input order (implies --combine nested)
   --slice SEL         vz read: Python-style selection per dimension, e.g. -1,:,0:10:2 (checked against the shape)
   --decode            vz read: apply CF _FillValue/missing_value, scale_factor and add_offset
-  --skip-unsupported  leave out (and report) variables that cannot be virtualized instead of failing
+  --skip-unsupported  leave out (and report, with the reason) variables that cannot be virtualized
+                      instead of failing (every parser fails by default)
   --rename-paths OLD=NEW  chunk URLs starting with OLD (a URL or local path) start with NEW instead
   --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
   --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
@@ -186,6 +187,7 @@ export async function run(
         return await readCommand(context, rest[0]!, {
           variable: values.var,
           ...(values.decode ? { decode: true } : {}),
+          ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
           ...(values.slice ? { slice: values.slice } : {}),
           ...(values.parser ? { parser: values.parser } : {}),
           ...(values.json ? { json: true } : {}),
@@ -203,7 +205,7 @@ export async function run(
     }
     if (isVzError(error)) {
       err(`vz: error [${error.code}]: ${error.message}\n`);
-      if (error.code === "UNSUPPORTED" && (command === "virtualize" || command === "inspect") && !values["skip-unsupported"]) {
+      if (error.code === "UNSUPPORTED" && (command === "virtualize" || command === "inspect" || command === "read") && !values["skip-unsupported"]) {
         err("vz: hint: --skip-unsupported leaves out (and lists) the variables that cannot be virtualized and keeps the rest\n");
       }
       if (process.env.VZ_DEBUG && error.cause) err(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);

@@ -14,6 +14,8 @@ export interface ReadOptions {
   json?: boolean;
   /** Apply CF _FillValue / missing_value / scale_factor / add_offset. */
   decode?: boolean;
+  /** Leave out variables the parser cannot virtualize (reported on stderr) instead of failing. */
+  skipUnsupported?: boolean;
 }
 
 /** `vz read <url> --var V [--slice ...]`: prints values read through ManifestStore + zarrita. */
@@ -35,9 +37,16 @@ export async function readCommand(
   const { store } = await openInput(context, url, input, {
     ...(parserName ? { parser: parserName } : {}),
     ...(options.root ? { root: options.root } : {}),
+    ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
   });
   const path = options.variable.replace(/^\/+/, "");
   const node = store.group.resolve(path);
+  // the variable asked for is one the parser left out: its own error says why
+  const skipped = node instanceof ManifestArray ? undefined : store.diagnostics.find((d) => d.variable !== undefined && d.variable.replace(/^\/+/, "") === path);
+  if (skipped) throw skipped;
+  for (const diagnostic of store.diagnostics) {
+    context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
+  }
   if (!(node instanceof ManifestArray)) {
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });

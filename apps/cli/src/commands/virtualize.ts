@@ -87,7 +87,8 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
       const { name } = await context.registry.select(urls[0]!, { reader: context.reader });
       chosen = parserChoice(context, urls[0]!, inputs[0]!, name, extra);
     }
-    const choice = await referenceAwareChoice(context, chosen, options.root);
+    let choice = await referenceAwareChoice(context, chosen, options.root);
+    if (options.skipUnsupported) choice = { ...choice, parser: await reportingSkips(context, choice.parser ?? chosen.parser!) };
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
     tree = await openVirtualMfdatatree(urls, {
@@ -223,6 +224,24 @@ async function referenceAwareChoice(
       plugin.create({ ...(options as Record<string, unknown>), root: referenceFolder(url) })(url, reader, readOptions),
   };
   return { parser: perFile, parserOptions: choice.parserOptions, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+}
+
+/** The parser `choice`, printing what it left out of each file (with --skip-unsupported) on stderr. */
+async function reportingSkips(context: CliContext, choice: string | ParserPlugin): Promise<ParserPlugin> {
+  const plugin = typeof choice === "string" ? await context.registry.get(choice) : choice;
+  return {
+    ...plugin,
+    create: (options) => {
+      const parser = plugin.create(options);
+      return async (url, reader, readOptions) => {
+        const store = await parser(url, reader, readOptions);
+        for (const diagnostic of store.diagnostics) {
+          context.err(`skipped ${diagnostic.variable ?? "?"} in ${url}: [${diagnostic.code}] ${diagnostic.message}\n`);
+        }
+        return store;
+      };
+    },
+  };
 }
 
 /** A one-line progress bar on stderr when it is a terminal; a final count otherwise. */
