@@ -5,7 +5,7 @@
  * `vz read` keep the rest and report the skip with its reason. Oracle: h5py (Debian's python3).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -86,5 +86,28 @@ with h5py.File(${JSON.stringify(work)} + "/bad1.h5", "r") as f:
     const skipped = await vz("read", "bad1.h5", "--var", "x", "--skip-unsupported");
     expect(skipped.code).toBe(1);
     expect(skipped.err).toBe(`vz: error [UNSUPPORTED]: ${reason("bad1.h5")}\n`);
+  });
+});
+
+const cog = join(import.meta.dirname, "../../../../shared/data/tiff/cogeo.tif");
+const hasCog = existsSync(cog);
+if (!hasCog) console.warn(`skipping the TIFF --skip-unsupported test: ${cog} is absent (the shared test data)`);
+
+describe.skipIf(!hasCog)("TIFF raises by default like every parser; --skip-unsupported lists the IFDs it skipped", () => {
+  it("cogeo.tif (GDAL's 1-bit masks): refused by default, the 1-bit IFDs of tifffile's oracle skipped and listed with --skip-unsupported", async () => {
+    const oracle = JSON.parse(readFileSync(`${cog}.oracle.json`, "utf8")) as { tiff: { pages: { index: number; bitspersample: number }[] } };
+    const oneBit = oracle.tiff.pages.filter((p) => p.bitspersample === 1).map((p) => String(p.index));
+    expect(oneBit.length).toBeGreaterThan(0);
+    const refused = await vz("inspect", cog);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(`vz: error [UNSUPPORTED]: TIFF ${pathToFileURL(cog).href}: IFD ${oneBit[0]}: 1-bit unsigned integer samples have no Zarr data type`);
+    expect(refused.err).toContain("vz: hint: --skip-unsupported");
+    const skipped = await vz("inspect", cog, "--skip-unsupported", "--json");
+    expect(skipped.code, skipped.err).toBe(0);
+    const report = JSON.parse(skipped.out) as { arrays: { path: string }[]; diagnostics: { code: string; variable: string; message: string }[] };
+    expect(report.diagnostics.map((d) => d.variable)).toEqual(oneBit);
+    for (const d of report.diagnostics) expect(d.message).toContain(`IFD ${d.variable}: 1-bit`);
+    const kept = oracle.tiff.pages.filter((p) => p.bitspersample !== 1).map((p) => `/${p.index}`);
+    for (const path of kept) expect(report.arrays.map((a) => a.path)).toContain(path);
   });
 });
