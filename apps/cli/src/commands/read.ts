@@ -63,14 +63,16 @@ async function readIcechunk(
   location: string,
   options: ReadOptions,
 ): Promise<number> {
-  const { openRepository } = await importIcechunk("vz read of an Icechunk repository");
+  const { openRepository, withZarritaDataTypes } = await importIcechunk("vz read of an Icechunk repository");
   const s3 = context.config.readers?.s3;
-  const { store } = await openRepository({
+  const { store: repositoryStore } = await openRepository({
     location,
     cwd: context.cwd,
     allowedPrefixes: context.allowedPrefixes ?? [],
     ...(s3 ? { s3: { ...(s3.region ? { region: s3.region } : {}), ...(s3.endpoint ? { endpointUrl: s3.endpoint } : {}), ...(s3.forcePathStyle !== undefined ? { forcePathStyle: s3.forcePathStyle } : {}), ...(s3.anonymous !== undefined ? { anonymous: s3.anonymous } : {}) } } : {}),
   });
+  // zarr-python's null_terminated_bytes (netCDF char arrays) as zarrita 0.7 names it
+  const store = withZarritaDataTypes(repositoryStore);
   const path = options.variable!.replace(/^\/+/, "");
   try {
     await zarr.open.v3(zarr.root(store as zarr.Readable).resolve(path), { kind: "array" });
