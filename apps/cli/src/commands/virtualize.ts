@@ -166,7 +166,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
       );
     }
   }
-  const result: unknown = await writeKerchunk(tree, output, { format });
+  const result: unknown = await writeKerchunk(tree, output, { format: format === "parquet" ? "parquet" : "json" });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;
   const size = typeof bytes === "number" ? `, ${formatBytes(bytes)}` : "";
