@@ -39,8 +39,8 @@ export interface CliContext {
   err: (text: string) => void;
   /** Whether stderr is a terminal (progress bars only then). */
   interactive: boolean;
-  /** URL prefixes the user allowed reading from (`--allow`, config `allow`), besides each input's own place. */
-  allowedPrefixes?: string[];
+  /** `--parser-option NAME.KEY=VALUE` values per parser: merged over the config's `parserOptions` and rules. */
+  parserOptionOverrides?: Record<string, Record<string, unknown>>;
 }
 
 /** The directory of the installed CLI package (where its own parser dependencies resolve from). */
@@ -59,6 +59,8 @@ export async function createContext(options: {
   configPath?: string;
   /** `--allow` values (paths or URL prefixes). */
   allow?: readonly string[];
+  /** `--parser-option` values per parser name. */
+  parserOptions?: Record<string, Record<string, unknown>>;
   out?: (text: string) => void;
   err?: (text: string) => void;
 }): Promise<CliContext> {
@@ -79,6 +81,7 @@ export async function createContext(options: {
     pluginErrors: errors,
     reader,
     ...(allowedPrefixes.length ? { allowedPrefixes: [...new Set(allowedPrefixes)] } : {}),
+    ...(options.parserOptions ? { parserOptionOverrides: options.parserOptions } : {}),
     out: options.out ?? ((text) => process.stdout.write(text)),
     err: options.err ?? ((text) => process.stderr.write(text)),
     interactive: Boolean(process.stderr.isTTY),
@@ -101,9 +104,10 @@ export function parserChoice(
   const rule = explicit ? undefined : parserRuleFor(context.config, url, original);
   const parser = explicit ?? rule?.parser;
   const fromConfig = parser ? (context.config.parserOptions?.[parser] ?? {}) : {};
+  const fromCommandLine = parser ? (context.parserOptionOverrides?.[parser] ?? {}) : {};
   return {
     ...(parser ? { parser } : {}),
-    parserOptions: { ...fromConfig, ...(rule?.options ?? {}), ...extraOptions },
+    parserOptions: { ...fromConfig, ...(rule?.options ?? {}), ...fromCommandLine, ...extraOptions },
   };
 }
 
@@ -141,6 +145,9 @@ function rootUrl(root: string, base: string): string {
  */
 export function kerchunkRoot(context: CliContext, parserOptions: Record<string, unknown>, flag: string | undefined): string | undefined {
   if (flag !== undefined) return rootUrl(flag, context.cwd);
+  // `--parser-option kerchunk.root=...` is relative to the working directory, like --root
+  const fromCommandLine = context.parserOptionOverrides?.kerchunk?.root;
+  if (typeof fromCommandLine === "string") return rootUrl(fromCommandLine, context.cwd);
   if (typeof parserOptions.root === "string") return rootUrl(parserOptions.root, context.configSource ? dirname(context.configSource) : context.cwd);
   return undefined;
 }
@@ -190,8 +197,12 @@ export async function openInput(
   const parserOptions: Record<string, unknown> = {
     ...(context.config.parserOptions?.[name] ?? {}),
     ...(rule?.options ?? {}),
+    ...(context.parserOptionOverrides?.[name] ?? {}),
     ...(options.extraOptions ?? {}),
   };
+  if (typeof context.parserOptionOverrides?.kerchunk?.item === "number" && name !== "kerchunk") {
+    throw new InvalidArgumentError(`--item picks one reference set of a kerchunk file holding a list of them; ${original} is read by the ${name} parser`, { url });
+  }
   const allowed = [...(context.allowedPrefixes ?? [])];
   if (name === "kerchunk") {
     const chosen = kerchunkRoot(context, parserOptions, options.root);

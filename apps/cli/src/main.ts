@@ -18,8 +18,8 @@ Usage:
                [--combine by-coords|nested] [--concat-dim DIM]
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
                [--rename-paths OLD=NEW]   every group is written; --group G writes G's subtree as the root
-  vz inspect <file|url> [--parser NAME] [--group G] [--json] [--skip-unsupported] [--allow PREFIX]... [--root URL]
-  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--json] [--allow PREFIX]... [--root URL]
+  vz inspect <file|url> [--parser NAME] [--item N] [--group G] [--json] [--skip-unsupported] [--allow PREFIX]... [--root URL]
+  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--skip-unsupported] [--parser NAME] [--item N] [--json] [--allow PREFIX]... [--root URL]
   vz parsers [--json]
 
 Options:
@@ -28,7 +28,8 @@ Options:
   --concat-dim DIM    many files: concatenate along DIM in input order (implies --combine nested)
   --slice SEL         vz read: Python-style selection per dimension, e.g. -1,:,0:10:2 (checked against the shape)
   --decode            vz read: apply CF _FillValue/missing_value, scale_factor and add_offset
-  --skip-unsupported  leave out (and report) variables that cannot be virtualized instead of failing
+  --skip-unsupported  leave out (and report, with the reason) variables that cannot be virtualized
+                      instead of failing (every parser fails by default)
   --rename-paths OLD=NEW  chunk URLs starting with OLD (a URL or local path) start with NEW instead
   --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
   --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
@@ -37,17 +38,41 @@ Options:
                       only its own folder (local) or origin/bucket (remote) is read.
   --root URL          where relative chunk URLs of kerchunk references live (default: the reference
                       file's folder; config parserOptions.kerchunk.root)
+  --item N            kerchunk: a file holding a list of reference sets: read set N (from 0; 'vz inspect' lists them)
+  --parser-option NAME.KEY=VALUE  an option of parser NAME (repeatable; VALUE is JSON when it parses,
+                      else a string), over the config's parserOptions.NAME, e.g. hdf5.charArrays=string
   -h, --help          this help;  -v, --version  the version
 `;
 
 /** Options that take a value (a following "-1,0" is their value, not an option). */
-const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths"]);
+const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths", "parser-option", "item"]);
 
 /** Usage errors exit with 2. */
 class UsageError extends Error {}
 
 function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * `--parser-option NAME.KEY=VALUE` values → options per parser. VALUE is parsed as JSON when it
+ * parses (true, 3, "x", {...}), else kept as a string.
+ */
+export function parseParserOptions(specs: readonly string[]): Record<string, Record<string, unknown>> {
+  const result: Record<string, Record<string, unknown>> = {};
+  for (const spec of specs) {
+    const match = /^([^.=\s]+)\.([^=\s]+)=(.*)$/s.exec(spec);
+    if (!match) throw new UsageError(`--parser-option "${spec}": expected NAME.KEY=VALUE (e.g. hdf5.charArrays=string)`);
+    const [, parser, key, text] = match as unknown as [string, string, string, string];
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // not JSON: the string as written
+    }
+    (result[parser] ??= {})[key] = value;
+  }
+  return result;
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
@@ -83,6 +108,8 @@ export async function run(
         config: { type: "string" },
         allow: { type: "string", multiple: true },
         root: { type: "string" },
+        "parser-option": { type: "string", multiple: true },
+        item: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -102,10 +129,17 @@ export async function run(
     return values.help ? 0 : 2;
   }
   try {
+    let parserOptions = values["parser-option"] ? parseParserOptions(values["parser-option"]) : undefined;
+    if (values.item !== undefined) {
+      if (!/^\d+$/.test(values.item)) throw new UsageError(`--item must be a whole number from 0, got "${values.item}"`);
+      // a kerchunk option: which reference set of a file holding a list of them
+      parserOptions = { ...parserOptions, kerchunk: { ...parserOptions?.kerchunk, item: Number(values.item) } };
+    }
     const context = await createContext({
       ...(io.cwd ? { cwd: io.cwd } : {}),
       ...(values.config ? { configPath: values.config } : {}),
       ...(values.allow ? { allow: values.allow } : {}),
+      ...(parserOptions ? { parserOptions } : {}),
       out,
       err,
     });
@@ -153,6 +187,7 @@ export async function run(
         return await readCommand(context, rest[0]!, {
           variable: values.var,
           ...(values.decode ? { decode: true } : {}),
+          ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
           ...(values.slice ? { slice: values.slice } : {}),
           ...(values.parser ? { parser: values.parser } : {}),
           ...(values.json ? { json: true } : {}),
@@ -170,7 +205,7 @@ export async function run(
     }
     if (isVzError(error)) {
       err(`vz: error [${error.code}]: ${error.message}\n`);
-      if (error.code === "UNSUPPORTED" && (command === "virtualize" || command === "inspect") && !values["skip-unsupported"]) {
+      if (error.code === "UNSUPPORTED" && (command === "virtualize" || command === "inspect" || command === "read") && !values["skip-unsupported"]) {
         err("vz: hint: --skip-unsupported leaves out (and lists) the variables that cannot be virtualized and keeps the rest\n");
       }
       if (process.env.VZ_DEBUG && error.cause) err(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);

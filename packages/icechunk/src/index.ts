@@ -4,7 +4,7 @@
  * @module
  */
 export { VERSION } from "./version.js";
-export { datasetGroups, encodeLoaded, toIcechunk } from "./to-icechunk.js";
+export { datasetGroups, encodeLoaded, repositoryMetadata, toIcechunk, withZarritaDataTypes } from "./to-icechunk.js";
 export type { ToIcechunkOptions, ToIcechunkResult, VirtualDatasetTree } from "./to-icechunk.js";
 export { containerPrefixFor, credentialsFor, virtualChunkContainersFor } from "./containers.js";
 export { allowedPlaceFor, normalizeAllowedPrefix, repositoryPlace } from "./trust.js";

@@ -102,7 +102,7 @@ export function encodeLoaded(array: LoadedArray, attributes: Record<string, unkn
     attributes,
     dimension_names: [...dims],
   };
-  return { metadata, bytes };
+  return { metadata: repositoryMetadata(metadata), bytes };
 }
 
 async function readJson(store: IcechunkStore, key: string): Promise<Record<string, unknown> | undefined> {
@@ -151,6 +151,66 @@ function wholeSecondsUp(date: Date): Date {
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Array metadata as the repository stores it. vz's internal name for fixed-length byte strings
+ * (numpy `|S<n>`, netCDF `char`), `fixed_length_bytes:<n>`, is written as zarr-python 3.1's
+ * `{"name": "null_terminated_bytes", "configuration": {"length_bytes": n}}` with its fill value
+ * base64-encoded, as zarr-python writes it; every other data type is written as it is.
+ */
+export function repositoryMetadata(metadata: ArrayMetadata): ArrayMetadata {
+  const fixed = /^fixed_length_bytes:(\d+)$/.exec(String(metadata.data_type));
+  if (!fixed) return metadata;
+  const fill = metadata.fill_value as unknown;
+  const bytes =
+    typeof fill === "string"
+      ? Uint8Array.from(fill, (c) => c.charCodeAt(0) & 0xff)
+      : Array.isArray(fill)
+        ? Uint8Array.from(fill as number[])
+        : typeof fill === "number"
+          ? Uint8Array.of(fill & 0xff)
+          : new Uint8Array(0);
+  return {
+    ...metadata,
+    data_type: { name: "null_terminated_bytes", configuration: { length_bytes: Number(fixed[1]) } } as unknown as ArrayMetadata["data_type"],
+    fill_value: btoa(String.fromCharCode(...bytes)),
+  };
+}
+
+/**
+ * A store whose `zarr.json` documents name zarr-python's `null_terminated_bytes` data type shows
+ * them to zarrita 0.7 under its own name for the same type (`v2:S<n>`, fill value as text); every
+ * other key and document passes through unchanged.
+ */
+export function withZarritaDataTypes<S extends { get(key: string, ...rest: never[]): Promise<Uint8Array | undefined> }>(store: S): S {
+  const get = async (key: string, ...rest: never[]): Promise<Uint8Array | undefined> => {
+    const bytes = await store.get(key, ...rest);
+    if (!bytes || !key.endsWith("zarr.json")) return bytes;
+    let document: Record<string, unknown>;
+    try {
+      document = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    } catch {
+      return bytes;
+    }
+    const dataType = document.data_type as { name?: unknown; configuration?: { length_bytes?: unknown } } | undefined;
+    if (typeof dataType !== "object" || dataType === null || dataType.name !== "null_terminated_bytes") return bytes;
+    const length = Number(dataType.configuration?.length_bytes);
+    const fill = typeof document.fill_value === "string" ? atob(document.fill_value) : "";
+    return new TextEncoder().encode(JSON.stringify({ ...document, data_type: `v2:S${length}`, fill_value: fill }));
+  };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === "get") return get;
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A data type for messages: its name, or its JSON for a data type with a configuration. */
+function dataTypeText(dataType: unknown): string {
+  return typeof dataType === "string" ? dataType : JSON.stringify(dataType);
 }
 
 /** A tree of datasets keyed by group path: "" (or "/") for the root, "a/b" for nested groups. */
@@ -347,18 +407,18 @@ async function planGroup(store: IcechunkStore, group: string, vds: VirtualDatase
         }
         containerPrefixFor(url);
       }
-      const metadata: ArrayMetadata = {
+      const metadata: ArrayMetadata = repositoryMetadata({
         ...variable.data.metadata,
         attributes: { ...variable.attrs },
         dimension_names: [...variable.dims],
-      };
+      });
       let offsetChunks = 0;
       if (existing && axis >= 0) {
         const old = existing as unknown as ArrayMetadata;
         const chunk = metadata.chunk_grid.configuration.chunk_shape;
         const why =
-          old.data_type !== metadata.data_type
-            ? `data type ${metadata.data_type} vs ${old.data_type} in the repository`
+          !sameJson(old.data_type, metadata.data_type)
+            ? `data type ${dataTypeText(metadata.data_type)} vs ${dataTypeText(old.data_type)} in the repository`
             : !sameJson(old.codecs, metadata.codecs)
               ? `codecs ${JSON.stringify(metadata.codecs)} vs ${JSON.stringify(old.codecs)} in the repository`
               : !sameJson(old.chunk_grid?.configuration?.chunk_shape, chunk)
@@ -379,8 +439,8 @@ async function planGroup(store: IcechunkStore, group: string, vds: VirtualDatase
     } else {
       const loaded = variable.data as LoadedArray;
       const { metadata } = encodeLoaded(loaded, { ...variable.attrs }, variable.dims);
-      if (existing && axis >= 0 && existing.data_type !== metadata.data_type) {
-        throw new ConcatError(`toIcechunk: cannot append variable "${path}": data type ${metadata.data_type} vs ${String(existing.data_type)} in the repository`, { variable: path });
+      if (existing && axis >= 0 && !sameJson(existing.data_type, metadata.data_type)) {
+        throw new ConcatError(`toIcechunk: cannot append variable "${path}": data type ${dataTypeText(metadata.data_type)} vs ${dataTypeText(existing.data_type)} in the repository`, { variable: path });
       }
       plans.push({ name: path, path, metadata, array: loaded, axis, offsetChunks: 0, ...(existing ? { existing } : {}) });
     }

@@ -515,6 +515,16 @@ export class Hdf5Parse {
     const joinChars = this.options.charArrays === "string";
     const stackable = (dim: string | null | undefined) =>
       joinChars && dim !== null && dim !== undefined && !variableNames.has(dim) && (dimensionUses.get(dim) ?? []).every(Boolean);
+    // Lengths of the group's fixed-size dimension scales: a variable whose axis has another length
+    // than the scale attached to it is malformed (netCDF-C would report the scale's length).
+    // Unlimited scales are left alone: netCDF variables along one may have fewer records.
+    const scaleLengths = new Map<string, number>();
+    for (const info of groupInfos) {
+      const max = info.space.maxShape[0];
+      if (info.space.shape.length === 1 && this.#isDimensionScale(info) && max !== -1 && max !== UNDEFINED_ADDRESS) {
+        scaleLengths.set(info.entry.name, info.space.shape[0]!);
+      }
+    }
     const arrays = new Map<string, ManifestArray>();
     for (let i = 0; i < infos.length; i++) {
       const info = infos[i]!;
@@ -524,6 +534,16 @@ export class Hdf5Parse {
       const dims = dimensionNames[i]!;
       const collapseChars = info.type.class === "string" && info.type.size === 1 && dims.length > 0 && stackable(dims[dims.length - 1]);
       try {
+        dims.forEach((dim, d) => {
+          const length = dim === null ? undefined : scaleLengths.get(dim);
+          if (length !== undefined && length !== info.space.shape[d]) {
+            throw new UnsupportedFeatureError(
+              "dimension-scale-length",
+              `HDF5 ${this.url}: variable ${info.entry.path}: axis ${d} has length ${info.space.shape[d]} but the dimension scale "${dim}" attached to it has length ${length}; it cannot be virtualized`,
+              { url: this.url, variable: info.entry.path },
+            );
+          }
+        });
         const name = netcdfName(info.entry.name);
         if (arrays.has(name)) {
           throw formatError(this.file, `group "${group.path || "/"}": datasets "${info.entry.name}" and "${name}" both name the netCDF variable "${name}"`);

@@ -11,7 +11,8 @@ import { type KerchunkParserOptions, parseKerchunk, sniffKerchunk } from "./kerc
 
 export { parseKerchunk, sniffKerchunk } from "./kerchunk-parser.js";
 export type { KerchunkParserOptions } from "./kerchunk-parser.js";
-export { chunkIndexOf, parseKerchunkJsonBytes, parseKerchunkReferences } from "./json-references.js";
+export { chunkIndexOf, describeReferenceSets, parseKerchunkJsonBytes, parseKerchunkReferences, ReferenceSetListError } from "./json-references.js";
+export type { ReferenceSetSummary } from "./json-references.js";
 export { scanKerchunkJson } from "./json-scanner.js";
 export type { ScanPass, ScanVisitor } from "./json-scanner.js";
 export type { JsonReferenceOptions } from "./json-references.js";

@@ -7,6 +7,7 @@
  */
 import {
   ChunkManifestBuilder,
+  InvalidArgumentError,
   InvalidManifestError,
   ManifestArray,
   ManifestStore,
@@ -38,6 +39,55 @@ export interface JsonReferenceOptions extends KerchunkReadOptions {
    * for each such file's size while parsing (through the same reader, so only registered URLs).
    */
   wholeFileReferences?: "refuse" | "head";
+  /**
+   * For a file holding a list of reference sets (kerchunk's `scan_grib` and the like write one
+   * per message): which set to read, counted from 0. Without it such a file is refused with a
+   * {@link ReferenceSetListError} that lists the sets.
+   */
+  item?: number;
+}
+
+/** What one reference set of a list holds (see {@link describeReferenceSets}). */
+export interface ReferenceSetSummary {
+  index: number;
+  /** Array paths (keys with `.zarray`), in document order. */
+  arrays: string[];
+  /** Number of references (keys) in the set. */
+  references: number;
+  templates: Record<string, string>;
+}
+
+/** The reference sets of a list document, summarised (an empty list for anything else). */
+export function describeReferenceSets(document: unknown): ReferenceSetSummary[] {
+  if (!Array.isArray(document)) return [];
+  return document.map((set, index) => {
+    const object = (typeof set === "object" && set !== null ? set : {}) as Record<string, unknown>;
+    const refs = ("version" in object ? object.refs : object) as Record<string, unknown> | undefined;
+    const keys = typeof refs === "object" && refs !== null ? Object.keys(refs) : [];
+    const templates = typeof object.templates === "object" && object.templates !== null ? (object.templates as Record<string, string>) : {};
+    return {
+      index,
+      arrays: keys.filter((key) => key === ".zarray" || key.endsWith("/.zarray")).map((key) => key.slice(0, -".zarray".length).replace(/\/$/, "") || "/"),
+      references: keys.length,
+      templates: { ...templates },
+    };
+  });
+}
+
+/**
+ * A kerchunk file holds a list of reference sets and no `item` option chose one (code
+ * PARSE_FAILED). `referenceSets` says what each set holds.
+ */
+export class ReferenceSetListError extends ParseError {
+  readonly referenceSets: ReferenceSetSummary[];
+  constructor(url: string, referenceSets: ReferenceSetSummary[]) {
+    super(
+      `kerchunk ${url}: the file holds a list of ${referenceSets.length} reference sets, not one; choose one with the kerchunk option ` +
+        `"item" (0 to ${referenceSets.length - 1}; on the command line: --item N)`,
+      { url, parser: "kerchunk" },
+    );
+    this.referenceSets = referenceSets;
+  }
 }
 
 const textEncoder = new TextEncoder();
@@ -86,12 +136,20 @@ function describeValue(value: unknown): string {
 }
 
 /** The parts of a kerchunk JSON document. */
-function splitDocument(document: unknown, url: string): { refs: Record<string, unknown>; templates: Record<string, string>; gen: unknown } {
+function splitDocument(document: unknown, url: string, item?: number): { refs: Record<string, unknown>; templates: Record<string, string>; gen: unknown } {
+  if (item !== undefined && (!Number.isInteger(item) || item < 0)) {
+    throw new InvalidArgumentError(`kerchunk ${url}: option item must be a whole number from 0, got ${JSON.stringify(item)}`, { url });
+  }
   if (Array.isArray(document)) {
-    throw new ParseError(
-      `kerchunk ${url}: the file holds a list of ${document.length} reference sets, not one; parse each with parseKerchunkReferences`,
-      { url, parser: "kerchunk" },
-    );
+    if (document.length === 0) throw new ParseError(`kerchunk ${url}: the file holds an empty list of reference sets`, { url, parser: "kerchunk" });
+    if (item === undefined) throw new ReferenceSetListError(url, describeReferenceSets(document));
+    if (item >= document.length) {
+      throw new InvalidArgumentError(`kerchunk ${url}: item ${item} is out of range: the file holds ${document.length} reference sets (0 to ${document.length - 1})`, { url });
+    }
+    return splitDocument(document[item], `${url} (item ${item})`);
+  }
+  if (item !== undefined) {
+    throw new InvalidArgumentError(`kerchunk ${url}: option item ${item} was given but the file holds one reference set, not a list`, { url });
   }
   if (typeof document !== "object" || document === null) {
     throw new ParseError(`kerchunk ${url}: not a kerchunk reference document (a JSON object)`, { url, parser: "kerchunk" });
@@ -140,7 +198,7 @@ export async function parseKerchunkReferences(
   options: JsonReferenceOptions = {},
   readOptions?: ReadOptions,
 ): Promise<ManifestStore> {
-  const { refs, templates, gen } = splitDocument(document, url);
+  const { refs, templates, gen } = splitDocument(document, url, options.item);
   const metadataEntries: [string, unknown][] = [];
   const chunkKeys: string[] = [];
   for (const key of Object.keys(refs)) {
@@ -177,7 +235,8 @@ export async function parseKerchunkJsonBytes(
   // Fast path: two byte scans (metadata, then chunk references) instead of JSON.parse.
   const templates: Record<string, string> = {};
   const metadataEntries: [string, unknown][] = [];
-  const scanned = scanKerchunkJson(
+  // (a list of reference sets, or an `item` to check, goes through JSON.parse)
+  const scanned = options.item === undefined && scanKerchunkJson(
     bytes,
     { template: (name, value) => (templates[name] = value), text: (key, value) => metadataEntries.push([key, value]), range: () => undefined },
     "metadata",

@@ -51,7 +51,9 @@ export async function parseKerchunk(
 /** True when the first bytes look like a kerchunk JSON reference file. */
 export function sniffKerchunk(head: Uint8Array): boolean {
   const text = textDecoder.decode(head.subarray(0, 4096));
-  const trimmed = text.trimStart();
+  let trimmed = text.trimStart();
+  // a list of reference sets: [{...}, ...]
+  if (trimmed.startsWith("[")) trimmed = trimmed.slice(1).trimStart();
   if (!trimmed.startsWith("{")) return false;
   return /"(version|refs)"\s*:/.test(trimmed) || /"[^"]*\.z(group|array|attrs|metadata)"\s*:/.test(trimmed);
 }

@@ -1,6 +1,6 @@
 import { isVzError, ManifestArray, ManifestGroup, MemoryReader, ReaderRegistry } from "@vz/core";
 import { describe, expect, it } from "vitest";
-import kerchunkPlugin, { chunkIndexOf, createKerchunkParser, parseKerchunkReferences, sniffKerchunk } from "../src/index.js";
+import kerchunkPlugin, { chunkIndexOf, createKerchunkParser, parseKerchunkReferences, ReferenceSetListError, sniffKerchunk } from "../src/index.js";
 import { float64Bytes, int32BigEndianBytes, memoryRegistry, readValues } from "./helpers.js";
 
 const REF_URL = "memory://refs/ref.json";
@@ -278,5 +278,26 @@ describe("refusals", () => {
     const list = [{ version: 1, refs: { "v/.zarray": zarray({ shape: [1], chunks: [1], dtype: "<f8" }), "v/0": ["memory://data/v.bin", 0, 8] } }];
     const store = await parseKerchunkReferences(list[0], "memory://refs/list.json#0", reader);
     expect(Array.from((await readValues(store, "v")).data as Float64Array)).toEqual([7]);
+  });
+
+  it("reads one set of a list file with the item option; without it refuses with the sets listed", async () => {
+    const set = (file: string, name: string) => ({ version: 1, templates: { f: file }, refs: { [`${name}/.zarray`]: zarray({ shape: [1], chunks: [1], dtype: "<f8" }), [`${name}/0`]: ["{{f}}", 0, 8] } });
+    const list = [set("memory://data/a.bin", "a"), set("memory://data/b.bin", "b")];
+    const { reader } = memoryRegistry({ [REF_URL]: JSON.stringify(list, null, 1), "memory://data/a.bin": float64Bytes([1.5]), "memory://data/b.bin": float64Bytes([2.5]) });
+    expect(sniffKerchunk(new TextEncoder().encode(JSON.stringify(list, null, 1)))).toBe(true);
+    const second = await createKerchunkParser({ item: 1 })(REF_URL, reader);
+    expect(Array.from((await readValues(second, "b")).data as Float64Array)).toEqual([2.5]);
+    expect(second.group.resolve("a")).toBeUndefined();
+    const error = await createKerchunkParser()(REF_URL, reader).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReferenceSetListError);
+    expect(isVzError(error, "PARSE_FAILED")).toBe(true);
+    expect((error as Error).message).toContain('holds a list of 2 reference sets, not one; choose one with the kerchunk option "item" (0 to 1');
+    expect((error as ReferenceSetListError).referenceSets).toEqual([
+      { index: 0, arrays: ["a"], references: 2, templates: { f: "memory://data/a.bin" } },
+      { index: 1, arrays: ["b"], references: 2, templates: { f: "memory://data/b.bin" } },
+    ]);
+    await expect(createKerchunkParser({ item: 2 })(REF_URL, reader)).rejects.toThrow(/item 2 is out of range: the file holds 2 reference sets/);
+    const single = memoryRegistry({ [REF_URL]: JSON.stringify(list[0]), "memory://data/a.bin": float64Bytes([1.5]) });
+    await expect(createKerchunkParser({ item: 0 })(REF_URL, single.reader)).rejects.toThrow(/option item 0 was given but the file holds one reference set/);
   });
 });

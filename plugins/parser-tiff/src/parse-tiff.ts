@@ -32,9 +32,9 @@ export interface TiffParserOptions {
   /**
    * What to do with an IFD that cannot be virtualized (1-bit image, unsupported compression ...):
    * "raise" throws its UnsupportedFeatureError; "skip" leaves it out and records the error in
-   * `ManifestStore.diagnostics`. Default: "raise" for images and pages, "skip" for overviews and
-   * masks (GDAL writes 1-bit masks, which Zarr cannot express, into most COGs). When no IFD at
-   * all can be virtualized the first error is thrown either way.
+   * `ManifestStore.diagnostics`. Default: "raise", as every vz parser (GDAL writes 1-bit masks,
+   * which Zarr cannot express, into many COGs: pass "skip", or `ifds`, to leave them out). When no
+   * IFD at all can be virtualized the first error is thrown either way.
    */
   onUnsupported?: "raise" | "skip";
   /** Bytes read speculatively from the start of the file (default 16 KiB). */
@@ -605,9 +605,7 @@ async function parseTiffInner(url: string, reader: ObjectReader, options: TiffPa
     try {
       infos.push(describeImage(url, ifd, values));
     } catch (error) {
-      const kind = imageKind(first(values.get(TAG.NewSubfileType)) ?? 0, first(values.get(TAG.PhotometricInterpretation)));
-      const skip = options.onUnsupported === "skip" || (options.onUnsupported === undefined && (kind === "mask" || kind === "overview"));
-      if (isVzError(error, "UNSUPPORTED") && skip) diagnostics.push(error);
+      if (isVzError(error, "UNSUPPORTED") && options.onUnsupported === "skip") diagnostics.push(error);
       else throw error;
     }
   }

@@ -65,7 +65,14 @@ describe.skipIf(!HAS_DATA)("shared TIFF data in ../shared/data (skipped when tha
       let store: ManifestStore;
       const oracle = JSON.parse(readFileSync(`${file}.oracle.json`, "utf8")) as Oracle;
       beforeAll(async () => {
-        store = await createTiffParser()(toUrl(file), new FileReader());
+        // unsupported IFDs (GDAL's 1-bit masks) are skipped on request; the default raises
+        store = await createTiffParser({ onUnsupported: "skip" })(toUrl(file), new FileReader());
+      });
+
+      it("raises by default when an IFD cannot be virtualized", async () => {
+        if (store.diagnostics.length === 0) return;
+        const error = await createTiffParser()(toUrl(file), new FileReader()).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: "UNSUPPORTED", variable: store.diagnostics[0]!.variable });
       });
 
       it("has one array per IFD whose strips/tiles equal the oracle's; unsupported IFDs are reported", () => {
@@ -178,7 +185,7 @@ describe.skipIf(!HAS_DATA)("shared TIFF data in ../shared/data (skipped when tha
 
       it("needs one HEAD and at most two range requests", async () => {
         const counting = new CountingReader(new FileReader());
-        await createTiffParser()(toUrl(file), counting);
+        await createTiffParser({ onUnsupported: "skip" })(toUrl(file), counting);
         expect(counting.heads).toBe(1);
         expect(counting.requests).toBeLessThanOrEqual(2);
       });
@@ -212,7 +219,7 @@ describe.skipIf(!HAS_DATA)("shared TIFF data in ../shared/data (skipped when tha
         async () => {
           const refs = (JSON.parse(readFileSync(tifffileJson, "utf8")) as { refs: Record<string, string> }).refs;
           const theirs = JSON.parse(refs["0/.zarray"] ?? refs[".zarray"]!) as { compressor: Record<string, unknown> | null; filters: Record<string, unknown>[] | null };
-          const dataset = await openVirtualDataset(toUrl(file), { parser: plugin, reader: new FileReader() });
+          const dataset = await openVirtualDataset(toUrl(file), { parser: plugin, parserOptions: { onUnsupported: "skip" }, reader: new FileReader() });
           const ours = JSON.parse(toKerchunk(dataset).refs["0/.zarray"] as string) as typeof theirs;
           // tifffile writes {"id": "zlib"} / {"id": "zstd"} without a level; the level does not matter for decoding
           const withoutLevel = (codec: Record<string, unknown> | null) => (codec && (codec.id === "zlib" || codec.id === "zstd") ? { id: codec.id } : codec);

@@ -1,4 +1,4 @@
-import { endianOf, InvalidArgumentError, type ManifestArray, ManifestGroup, toNumpyDtype } from "@vz/core";
+import { endianOf, InvalidArgumentError, isVzError, type ManifestArray, ManifestGroup, toNumpyDtype } from "@vz/core";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { formatBytes, formatTable } from "../format.js";
 
@@ -46,12 +46,20 @@ export async function inspectCommand(
   options: { parser?: string; json?: boolean; group?: string; root?: string; skipUnsupported?: boolean },
 ): Promise<number> {
   const url = inputUrl(context, input);
-  const { store, parserName, reason, groupApplied } = await openInput(context, url, input, {
-    ...(options.parser ? { parser: options.parser } : {}),
-    ...(options.root ? { root: options.root } : {}),
-    ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
-    ...(options.group ? { group: options.group } : {}),
-  });
+  let opened;
+  try {
+    opened = await openInput(context, url, input, {
+      ...(options.parser ? { parser: options.parser } : {}),
+      ...(options.root ? { root: options.root } : {}),
+      ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
+      ...(options.group ? { group: options.group } : {}),
+    });
+  } catch (error) {
+    const sets = referenceSetsOf(error);
+    if (!sets) throw error;
+    return listReferenceSets(context, url, sets, options.json === true);
+  }
+  const { store, parserName, reason, groupApplied } = opened;
   // a parser that reads groups itself (hdf5) returns the chosen group as the root
   const root = options.group && !groupApplied ? store.group.resolve(options.group) : store.group;
   if (!(root instanceof ManifestGroup)) {
@@ -101,5 +109,41 @@ export async function inspectCommand(
     ),
   );
   for (const d of diagnostics) context.out(`skipped ${d.variable ?? "?"}: ${d.message}\n`);
+  return 0;
+}
+
+/** What one reference set of a list holds (the kerchunk parser's summary). */
+interface ReferenceSetSummary {
+  index: number;
+  arrays: string[];
+  references: number;
+  templates: Record<string, string>;
+}
+
+/** The reference sets a kerchunk "list of reference sets" error carries, if it is one. */
+function referenceSetsOf(error: unknown): ReferenceSetSummary[] | undefined {
+  if (!isVzError(error, "PARSE_FAILED")) return undefined;
+  const sets = (error as { referenceSets?: unknown }).referenceSets;
+  return Array.isArray(sets) ? (sets as ReferenceSetSummary[]) : undefined;
+}
+
+/** `vz inspect` of a file holding a list of kerchunk reference sets: how many, and what each holds. */
+function listReferenceSets(context: CliContext, url: string, sets: ReferenceSetSummary[], json: boolean): number {
+  if (json) {
+    context.out(`${JSON.stringify({ url, parser: "kerchunk", referenceSets: sets }, null, 2)}\n`);
+    return 0;
+  }
+  context.out(`${url}\nparser: kerchunk\n${sets.length} reference sets (a list); read one with --item N (0 to ${sets.length - 1})\n\n`);
+  context.out(
+    formatTable(
+      ["item", "arrays", "refs", "templates"],
+      sets.map((set) => [
+        String(set.index),
+        set.arrays.join(", ") || "-",
+        String(set.references),
+        Object.entries(set.templates).map(([name, value]) => `${name}=${value}`).join(", ") || "-",
+      ]),
+    ),
+  );
   return 0;
 }

@@ -14,6 +14,8 @@ export interface ReadOptions {
   json?: boolean;
   /** Apply CF _FillValue / missing_value / scale_factor / add_offset. */
   decode?: boolean;
+  /** Leave out variables the parser cannot virtualize (reported on stderr) instead of failing. */
+  skipUnsupported?: boolean;
 }
 
 /** `vz read <url> --var V [--slice ...]`: prints values read through ManifestStore + zarrita. */
@@ -35,9 +37,16 @@ export async function readCommand(
   const { store } = await openInput(context, url, input, {
     ...(parserName ? { parser: parserName } : {}),
     ...(options.root ? { root: options.root } : {}),
+    ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
   });
   const path = options.variable.replace(/^\/+/, "");
   const node = store.group.resolve(path);
+  // the variable asked for is one the parser left out: its own error says why
+  const skipped = node instanceof ManifestArray ? undefined : store.diagnostics.find((d) => d.variable !== undefined && d.variable.replace(/^\/+/, "") === path);
+  if (skipped) throw skipped;
+  for (const diagnostic of store.diagnostics) {
+    context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
+  }
   if (!(node instanceof ManifestArray)) {
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
@@ -54,14 +63,16 @@ async function readIcechunk(
   location: string,
   options: ReadOptions,
 ): Promise<number> {
-  const { openRepository } = await importIcechunk("vz read of an Icechunk repository");
+  const { openRepository, withZarritaDataTypes } = await importIcechunk("vz read of an Icechunk repository");
   const s3 = context.config.readers?.s3;
-  const { store } = await openRepository({
+  const { store: repositoryStore } = await openRepository({
     location,
     cwd: context.cwd,
     allowedPrefixes: context.allowedPrefixes ?? [],
     ...(s3 ? { s3: { ...(s3.region ? { region: s3.region } : {}), ...(s3.endpoint ? { endpointUrl: s3.endpoint } : {}), ...(s3.forcePathStyle !== undefined ? { forcePathStyle: s3.forcePathStyle } : {}), ...(s3.anonymous !== undefined ? { anonymous: s3.anonymous } : {}) } } : {}),
   });
+  // zarr-python's null_terminated_bytes (netCDF char arrays) as zarrita 0.7 names it
+  const store = withZarritaDataTypes(repositoryStore);
   const path = options.variable!.replace(/^\/+/, "");
   try {
     await zarr.open.v3(zarr.root(store as zarr.Readable).resolve(path), { kind: "array" });

@@ -80,11 +80,15 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   if (multi) {
     const urls = await expandInputs(context, inputs);
     fileCount = urls.length;
-    const choice = await referenceAwareChoice(
-      context,
-      parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {}),
-      options.root,
-    );
+    const extra = options.skipUnsupported ? { onUnsupported: "skip" } : {};
+    let chosen = parserChoice(context, urls[0]!, inputs[0]!, options.parser, extra);
+    if (chosen.parser === undefined) {
+      // auto-detected from the first file: that parser's config and --parser-option values apply
+      const { name } = await context.registry.select(urls[0]!, { reader: context.reader });
+      chosen = parserChoice(context, urls[0]!, inputs[0]!, name, extra);
+    }
+    let choice = await referenceAwareChoice(context, chosen, options.root);
+    if (options.skipUnsupported) choice = { ...choice, parser: await reportingSkips(context, choice.parser ?? chosen.parser!) };
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
     tree = await openVirtualMfdatatree(urls, {
@@ -162,7 +166,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
       );
     }
   }
-  const result: unknown = await writeKerchunk(tree, output, { format });
+  const result: unknown = await writeKerchunk(tree, output, { format: format === "parquet" ? "parquet" : "json" });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;
   const size = typeof bytes === "number" ? `, ${formatBytes(bytes)}` : "";
@@ -220,6 +224,24 @@ async function referenceAwareChoice(
       plugin.create({ ...(options as Record<string, unknown>), root: referenceFolder(url) })(url, reader, readOptions),
   };
   return { parser: perFile, parserOptions: choice.parserOptions, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+}
+
+/** The parser `choice`, printing what it left out of each file (with --skip-unsupported) on stderr. */
+async function reportingSkips(context: CliContext, choice: string | ParserPlugin): Promise<ParserPlugin> {
+  const plugin = typeof choice === "string" ? await context.registry.get(choice) : choice;
+  return {
+    ...plugin,
+    create: (options) => {
+      const parser = plugin.create(options);
+      return async (url, reader, readOptions) => {
+        const store = await parser(url, reader, readOptions);
+        for (const diagnostic of store.diagnostics) {
+          context.err(`skipped ${diagnostic.variable ?? "?"} in ${url}: [${diagnostic.code}] ${diagnostic.message}\n`);
+        }
+        return store;
+      };
+    },
+  };
 }
 
 /** A one-line progress bar on stderr when it is a terminal; a final count otherwise. */
