@@ -1,0 +1,224 @@
+/**
+ * The coordinator side: a DatasetParsePool whose files are parsed by `vz worker` processes through
+ * a BullMQ queue on Redis. One job per file, with a deterministic id (URL + the file's identity +
+ * parse options), so a re-run reuses every result still in Redis and only unfinished work runs.
+ * @module
+ */
+import {
+  AbortedError,
+  type DatasetParsePool,
+  isVzError,
+  type ObjectReader,
+  type PoolParseOptions,
+  type VirtualDataset,
+  type VzError,
+} from "@vz/core";
+import { createDefaultReaders } from "@vz/core/node";
+import { type Job, Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { decodeDataset } from "./encoding.js";
+import {
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_RESULT_TTL_SECONDS,
+  decodeFailure,
+  type FileIdentity,
+  jobIdFor,
+  type ParseJobData,
+  type ParseJobResult,
+} from "./jobs.js";
+import { redisOptions } from "./redis.js";
+
+/** Options of {@link createQueuePool}. */
+export interface QueuePoolOptions {
+  /** Redis URL, e.g. `redis://127.0.0.1:6379/0`. */
+  redis: string;
+  queueName?: string;
+  /** Parser name the workers use (discovered there); default: auto-detected per file. */
+  parser?: string;
+  /** Options for the parser plugin's `create` (must be JSON). */
+  parserOptions?: unknown;
+  /** Reads each file's identity (`head`: ETag, size, last-modified) for the job id. Default: createDefaultReaders(). */
+  reader?: ObjectReader;
+  /** Seconds results and finished jobs stay in Redis. Default 24 h. */
+  resultTtl?: number;
+  /** Attempts per job for transient failures (network); corrupt or unsupported files fail at once. Default 3. */
+  attempts?: number;
+}
+
+/** Progress of a run, from queue events. */
+export interface QueueProgress {
+  total: number;
+  done: number;
+  failed: number;
+  /** Results found in Redis from an earlier run (no file read). */
+  reused: number;
+  active: number;
+  /** The last failure, with its file. */
+  lastError?: { url: string; message: string };
+}
+
+/** What {@link QueuePool.runAll} gives back. */
+export interface QueueRunResult {
+  datasets: Map<string, VirtualDataset>;
+  failed: { url: string; error: VzError }[];
+  reused: number;
+}
+
+/** A DatasetParsePool on BullMQ, with a batch API for progress and per-file failures. */
+export interface QueuePool extends DatasetParsePool {
+  /** Submits every file at once, waits for all, and returns the datasets and the failures (never throws for one file). */
+  runAll(urls: readonly string[], options: PoolParseOptions, onProgress?: (progress: QueueProgress) => void, signal?: AbortSignal): Promise<QueueRunResult>;
+  /** Job counts of the queue (waiting, active, completed, failed, delayed). */
+  counts(): Promise<Record<string, number>>;
+}
+
+/** Creates the coordinator's pool. Close it when done. */
+export function createQueuePool(options: QueuePoolOptions): QueuePool {
+  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const connection = redisOptions(options.redis);
+  const queue = new Queue<ParseJobData, ParseJobResult>(queueName, { connection });
+  const events = new QueueEvents(queueName, { connection });
+  const results = new Redis(connection);
+  queue.on("error", () => {});
+  events.on("error", () => {});
+  results.on("error", () => {});
+  const reader = options.reader ?? createDefaultReaders();
+  const resultTtl = options.resultTtl ?? DEFAULT_RESULT_TTL_SECONDS;
+  /** Datasets already fetched in this process (runAll then openVirtualMfdataset asks again). */
+  const fetched = new Map<string, VirtualDataset>();
+  const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+
+  const fetchResult = async (jobId: string, url: string, value: ParseJobResult | undefined): Promise<VirtualDataset> => {
+    if (!value?.key) throw decodeFailure(`job ${jobId} finished without a result`, url);
+    const bytes = await results.getBuffer(value.key);
+    if (!bytes) throw decodeFailure(`the result of job ${jobId} (${value.key}) is gone from Redis (expired?)`, url);
+    return decodeDataset(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key);
+  };
+
+  /** Submits (or finds) the job of `url`; returns how to wait for it and whether it was done already. */
+  const submit = async (url: string, parseOptions: PoolParseOptions, signal?: AbortSignal) => {
+    await ready;
+    const meta = await reader.head(url, signal ? { signal } : undefined);
+    const identity: FileIdentity = {
+      size: meta.size,
+      ...(meta.etag ? { etag: meta.etag } : {}),
+      ...(meta.lastModified ? { lastModified: meta.lastModified.toISOString() } : {}),
+    };
+    const data: ParseJobData = {
+      v: 1,
+      url,
+      ...(options.parser ? { parser: options.parser } : {}),
+      ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
+      options: { ...parseOptions },
+      resultTtl,
+    };
+    const { resultTtl: _ttl, ...identityData } = data;
+    const jobId = jobIdFor(identityData, identity);
+    let job = (await queue.getJob(jobId)) as Job<ParseJobData, ParseJobResult> | undefined;
+    let reused = false;
+    if (job) {
+      const state = await job.getState();
+      if (state === "completed" && job.returnvalue?.key && (await results.exists(job.returnvalue.key)) === 1) reused = true;
+      else if (state === "failed" || state === "completed") {
+        // A failed job is tried again on a new run; a completed one whose result expired is redone.
+        await job.remove().catch(() => {});
+        job = undefined;
+      }
+    }
+    job ??= await queue.add("parse", data, {
+      jobId,
+      attempts: options.attempts ?? 3,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: resultTtl },
+      removeOnFail: { age: resultTtl },
+    });
+    return { job, jobId, reused };
+  };
+
+  const wait = async (job: Job<ParseJobData, ParseJobResult>, url: string): Promise<VirtualDataset> => {
+    let value: ParseJobResult;
+    try {
+      value = await job.waitUntilFinished(events);
+    } catch (error) {
+      throw decodeFailure((error as Error).message, url);
+    }
+    return fetchResult(job.id!, url, value);
+  };
+
+  const cacheKey = (url: string, parseOptions: PoolParseOptions) => JSON.stringify([url, parseOptions]);
+
+  return {
+    kind: "vz-dataset-parse-pool",
+    async parseDataset(url, parseOptions, signal) {
+      const cached = fetched.get(cacheKey(url, parseOptions));
+      if (cached) return cached;
+      const { job } = await submit(url, parseOptions, signal);
+      const dataset = await wait(job, url);
+      fetched.set(cacheKey(url, parseOptions), dataset);
+      return dataset;
+    },
+
+    async runAll(urls, parseOptions, onProgress, signal) {
+      const progress: QueueProgress = { total: urls.length, done: 0, failed: 0, reused: 0, active: 0 };
+      const report = () => onProgress?.({ ...progress });
+      const onActive = () => {
+        progress.active++;
+        report();
+      };
+      events.on("active", onActive);
+      const datasets = new Map<string, VirtualDataset>();
+      const failed: QueueRunResult["failed"] = [];
+      try {
+        // Submit in bounded batches (each submission is one head request and a few Redis calls).
+        const submitted: { url: string; job: Job<ParseJobData, ParseJobResult>; reused: boolean }[] = [];
+        const limit = 32;
+        for (let i = 0; i < urls.length; i += limit) {
+          if (signal?.aborted) throw new AbortedError("queue run aborted", { cause: signal.reason });
+          const batch = await Promise.allSettled(urls.slice(i, i + limit).map((url) => submit(url, parseOptions, signal)));
+          batch.forEach((outcome, k) => {
+            const url = urls[i + k]!;
+            if (outcome.status === "fulfilled") submitted.push({ url, job: outcome.value.job, reused: outcome.value.reused });
+            else {
+              progress.failed++;
+              const error = isVzError(outcome.reason) ? outcome.reason : decodeFailure(String(outcome.reason), url);
+              failed.push({ url, error });
+              progress.lastError = { url, message: error.message };
+            }
+          });
+          report();
+        }
+        await Promise.all(
+          submitted.map(async ({ url, job, reused }) => {
+            try {
+              const dataset = reused ? await fetchResult(job.id!, url, job.returnvalue) : await wait(job, url);
+              datasets.set(url, dataset);
+              fetched.set(cacheKey(url, parseOptions), dataset);
+              progress.done++;
+              if (reused) progress.reused++;
+            } catch (error) {
+              progress.failed++;
+              const typed = isVzError(error) ? error : decodeFailure(String(error), url);
+              failed.push({ url, error: typed });
+              progress.lastError = { url, message: typed.message };
+            }
+            progress.active = Math.max(0, progress.active - (reused ? 0 : 1));
+            report();
+          }),
+        );
+      } finally {
+        events.off("active", onActive);
+      }
+      return { datasets, failed: failed.sort((a, b) => urls.indexOf(a.url) - urls.indexOf(b.url)), reused: progress.reused };
+    },
+
+    async counts() {
+      await ready;
+      return queue.getJobCounts("waiting", "active", "completed", "failed", "delayed");
+    },
+
+    async close() {
+      await Promise.allSettled([events.close(), queue.close()]);
+      results.disconnect();
+    },
+  };
+}
