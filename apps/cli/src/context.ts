@@ -22,6 +22,8 @@ export interface CliContext {
   err: (text: string) => void;
   /** Whether stderr is a terminal (progress bars only then). */
   interactive: boolean;
+  /** URL prefixes the user allowed reading from (`--allow`, config `allow`), besides each input's own place. */
+  allowedPrefixes?: string[];
 }
 
 /** The directory of the installed CLI package (where its own parser dependencies resolve from). */

@@ -9,23 +9,32 @@ import { parsersCommand } from "./commands/parsers.js";
 import { readCommand } from "./commands/read.js";
 import { virtualizeCommand } from "./commands/virtualize.js";
 import { createContext } from "./context.js";
+import { joinNegativeValues } from "./selection.js";
 
 const USAGE = `vz — virtual Zarr datasets from HDF5/netCDF4, TIFF and more
 
 Usage:
-  vz virtualize <file|url>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json|parquet|icechunk]
+  vz virtualize <file|url|glob>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json|parquet|icechunk]
+               [--combine by-coords|nested] [--concat-dim DIM]
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
-  vz inspect <file|url> [--parser NAME] [--group G] [--json]
-  vz read <file|url|icechunk repo> --var NAME [--slice 0:10,:,3] [--parser NAME] [--json]
+  vz inspect <file|url> [--parser NAME] [--group G] [--json] [--skip-unsupported]
+  vz read <file|url|icechunk repo> --var NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--json]
   vz parsers [--json]
 
 Options:
   -o, --output PATH   where to write the references (written atomically)
+  --combine MODE      many files: by-coords (default; order from coordinate values) or nested (input order)
+  --concat-dim DIM    many files: concatenate along DIM in input order (implies --combine nested)
+  --slice SEL         vz read: Python-style selection per dimension, e.g. -1,:,0:10:2 (checked against the shape)
+  --decode            vz read: apply CF _FillValue/missing_value, scale_factor and add_offset
   --skip-unsupported  leave out (and report) variables that cannot be virtualized instead of failing
   --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
   --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
   -h, --help          this help;  -v, --version  the version
 `;
+
+/** Options that take a value (a following "-1,0" is their value, not an option). */
+const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow"]);
 
 /** Usage errors exit with 2. */
 class UsageError extends Error {}
@@ -44,7 +53,7 @@ export async function run(
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, VALUE_OPTIONS),
       allowPositionals: true,
       options: {
         output: { type: "string", short: "o" },
@@ -61,7 +70,9 @@ export async function run(
         var: { type: "string" },
         slice: { type: "string" },
         json: { type: "boolean" },
+        decode: { type: "boolean" },
         "skip-unsupported": { type: "boolean" },
+        allow: { type: "string", multiple: true },
         config: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
@@ -88,6 +99,7 @@ export async function run(
       out,
       err,
     });
+    if (values.allow?.length) context.allowedPrefixes = [...(context.allowedPrefixes ?? []), ...values.allow];
     switch (command) {
       case "virtualize": {
         if (values.format && !["json", "parquet", "icechunk"].includes(values.format)) {
@@ -121,11 +133,14 @@ export async function run(
           ...(values.parser ? { parser: values.parser } : {}),
           ...(values.group ? { group: values.group } : {}),
           ...(values.json ? { json: true } : {}),
+          ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
         });
       case "read":
         if (rest.length !== 1) throw new UsageError("vz read takes one file or URL");
+        if (!values.var) throw new UsageError("vz read needs --var NAME (a variable path, e.g. air or group/sub/var)");
         return await readCommand(context, rest[0]!, {
-          ...(values.var ? { variable: values.var } : {}),
+          variable: values.var,
+          ...(values.decode ? { decode: true } : {}),
           ...(values.slice ? { slice: values.slice } : {}),
           ...(values.parser ? { parser: values.parser } : {}),
           ...(values.json ? { json: true } : {}),
@@ -142,6 +157,9 @@ export async function run(
     }
     if (isVzError(error)) {
       err(`vz: error [${error.code}]: ${error.message}\n`);
+      if (error.code === "UNSUPPORTED" && (command === "virtualize" || command === "inspect") && !values["skip-unsupported"]) {
+        err("vz: hint: --skip-unsupported leaves out (and lists) the variables that cannot be virtualized and keeps the rest\n");
+      }
       if (process.env.VZ_DEBUG && error.cause) err(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
       return 1;
     }

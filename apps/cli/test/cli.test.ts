@@ -40,7 +40,7 @@ describe("vz", () => {
     expect(code).toBe(0);
     const names = (JSON.parse(out) as { parsers: { name: string; package: string }[] }).parsers.map((p) => `${p.name}:${p.package}`);
     expect(names).toEqual(
-      expect.arrayContaining(["hdf5:@vz/parser-hdf5", "tiff:@vz/parser-tiff", "kerchunk:@vz/parser-kerchunk", "netcdf3:@vz/parser-netcdf3"]),
+      expect.arrayContaining(["hdf5:@vz/parser-hdf5", "tiff:@vz/parser-tiff", "kerchunk:@vz/parser-kerchunk", "netcdf3:@vz/parser-netcdf3", "dmrpp:@vz/parser-dmrpp", "zarr:@vz/parser-zarr"]),
     );
   });
 
@@ -108,6 +108,6 @@ describe("vz", () => {
   it("refuses an unknown parser name, listing the available ones", async () => {
     const result = await vz("inspect", sample, "--parser", "grib");
     expect(result.code).toBe(1);
-    expect(result.err).toContain('no parser named "grib"; available: hdf5, kerchunk, netcdf3, tiff');
+    expect(result.err).toContain('no parser named "grib"; available: dmrpp, hdf5, kerchunk, netcdf3, tiff');
   });
 });

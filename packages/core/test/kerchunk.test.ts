@@ -235,6 +235,19 @@ describe("toKerchunk", () => {
     expect(tree.refs["a/b/v/0"]).toEqual([URL_A, 0, 8]);
   });
 
+  it("writes numcodecs array filters placed before bytes as v2 filters, in order", () => {
+    const codecs = [
+      { name: "numcodecs.delta", configuration: { dtype: "<i4", astype: "<i4" } },
+      { name: "bytes", configuration: { endian: "little" } },
+      { name: "numcodecs.shuffle", configuration: { elementsize: 4 } },
+      { name: "numcodecs.zlib", configuration: { level: 1 } },
+    ];
+    const vds = new VirtualDataset({ variables: { d: { dims: ["x"], attrs: {}, data: virtual({ shape: [2], chunks: [2], codecs }) } } });
+    const zarray = JSON.parse(toKerchunk(vds).refs["d/.zarray"] as string) as Record<string, unknown>;
+    expect(zarray.filters).toEqual([{ id: "delta", dtype: "<i4", astype: "<i4" }, { id: "shuffle", elementsize: 4 }]);
+    expect(zarray.compressor).toEqual({ id: "zlib", level: 1 });
+  });
+
   it("refuses what Zarr v2 references cannot express, with the variable named", () => {
     const expectRefusal = (fn: () => unknown, code: string, pattern: RegExp): void => {
       let thrown: unknown;

@@ -41,7 +41,13 @@ export default {
 
 describe("parser discovery from installed packages", () => {
   let project: string;
+  // pnpm sets NODE_PATH for the scripts it runs; these tests see only the throwaway project.
+  const inheritedNodePath = process.env.NODE_PATH;
+  afterAll(() => {
+    if (inheritedNodePath !== undefined) process.env.NODE_PATH = inheritedNodePath;
+  });
   beforeAll(() => {
+    delete process.env.NODE_PATH;
     project = mkdtempSync(join(tmpdir(), "vz-discovery-"));
     writeFileSync(
       join(project, "package.json"),
@@ -107,11 +113,36 @@ describe("parser discovery from installed packages", () => {
     expect(message).toContain("fake, ");
   });
 
+  it("says an empty file is empty, and names where it looked for parser packages", async () => {
+    const { registry, searched } = createDiscoveredParserRegistry({ from: [project] });
+    expect(searched).toEqual([join(project, "package.json"), join(project, "node_modules"), ...searched.slice(2)]);
+    const reader = new MemoryReader({ "memory://x/empty.nc": new Uint8Array(0) });
+    const error = await registry.select("memory://x/empty.nc", { reader }).catch((e: unknown) => e);
+    expect(isVzError(error, "PARSER_NOT_FOUND")).toBe(true);
+    expect((error as Error).message).toContain("0 bytes: the file is empty");
+    expect((error as Error).message).not.toContain("first bytes: )");
+    const unknown = await registry.get("grib").catch((e: unknown) => e);
+    expect((unknown as Error).message).toContain(`looked for parser packages in: ${join(project, "package.json")}, ${join(project, "node_modules")}`);
+  });
+
+  it("finds packages in the folders of NODE_PATH", () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "vz-discovery-nodepath-"));
+    process.env.NODE_PATH = join(project, "node_modules");
+    try {
+      const { registry, searched } = createDiscoveredParserRegistry({ from: [elsewhere] });
+      expect(registry.list().map((p) => p.name)).toEqual(expect.arrayContaining(["fake", "other"]));
+      expect(searched).toContain(`${join(project, "node_modules")} (NODE_PATH)`);
+    } finally {
+      delete process.env.NODE_PATH;
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it("rejects an unknown parser name listing the available ones", async () => {
     const registry = new ParserRegistry();
     const error = await registry.get("nope").catch((e: unknown) => e);
     expect(isVzError(error, "PARSER_NOT_FOUND")).toBe(true);
-    expect((error as Error).message).toContain('no parser named "nope"; available: (none)');
+    expect((error as Error).message).toContain('no parser named "nope"; available: (none); no parsers are registered (install a parser package');
   });
 
   it("accepts explicitly registered plugins", async () => {

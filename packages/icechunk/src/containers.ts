@@ -50,7 +50,7 @@ function containerFor(prefix: string, s3: S3ContainerOptions): VirtualChunkConta
     return { urlPrefix: prefix, store: { type: s3.endpointUrl ? "S3Compatible" : "S3", field0: options } };
   }
   if (prefix.startsWith("gs://")) return { urlPrefix: prefix, store: { type: "Gcs", field0: {} } };
-  if (prefix.startsWith("http://") || prefix.startsWith("https://")) return { urlPrefix: prefix, store: { type: "Http", field0: {} } };
+  if (prefix.startsWith("http://") || prefix.startsWith("https://")) return { urlPrefix: prefix, store: { type: "Http", field0: { opts: {}, headers: {} } } };
   throw new InvalidArgumentError(`unsupported container prefix ${prefix}`);
 }
 
@@ -70,23 +70,35 @@ export function virtualChunkContainersFor(
     const prefix = containerPrefixFor(url);
     if (containers[prefix]) continue;
     containers[prefix] = containerFor(prefix, s3);
-    if (prefix.startsWith("s3://")) {
-      authorize[prefix] = s3.anonymous
-        ? { type: "S3", field0: { type: "Anonymous" } }
-        : s3.credentials
-          ? {
-              type: "S3",
-              field0: {
-                type: "Static",
-                field0: {
-                  accessKeyId: s3.credentials.accessKeyId,
-                  secretAccessKey: s3.credentials.secretAccessKey,
-                  ...(s3.credentials.sessionToken ? { sessionToken: s3.credentials.sessionToken } : {}),
-                },
-              },
-            }
-          : { type: "S3", field0: { type: "FromEnv" } };
-    } else authorize[prefix] = null;
+    authorize[prefix] = credentialsFor(prefix, s3);
   }
   return { containers, authorize };
+}
+
+/**
+ * The access authorisation Icechunk needs for a container: S3 credentials (anonymous, static or
+ * from the environment) for `s3://`, `HttpAccess` for `http(s)://`, GCS credentials from the
+ * environment for `gs://`, none (`null`) for local files.
+ */
+export function credentialsFor(prefix: string, s3: S3ContainerOptions = {}): Record<string, unknown> | null {
+  if (prefix.startsWith("s3://")) {
+    if (s3.anonymous) return { type: "S3", field0: { type: "Anonymous" } };
+    if (s3.credentials) {
+      return {
+        type: "S3",
+        field0: {
+          type: "Static",
+          field0: {
+            accessKeyId: s3.credentials.accessKeyId,
+            secretAccessKey: s3.credentials.secretAccessKey,
+            ...(s3.credentials.sessionToken ? { sessionToken: s3.credentials.sessionToken } : {}),
+          },
+        },
+      };
+    }
+    return { type: "S3", field0: { type: "FromEnv" } };
+  }
+  if (prefix.startsWith("http://") || prefix.startsWith("https://")) return { type: "HttpAccess" };
+  if (prefix.startsWith("gs://")) return { type: "Gcs", field0: { type: "FromEnv" } };
+  return null;
 }

@@ -4,11 +4,12 @@
  * @module
  */
 export { VERSION } from "./version.js";
-export { encodeLoaded, toIcechunk } from "./to-icechunk.js";
-export type { ToIcechunkOptions, ToIcechunkResult } from "./to-icechunk.js";
-export { containerPrefixFor, virtualChunkContainersFor } from "./containers.js";
+export { datasetGroups, encodeLoaded, toIcechunk } from "./to-icechunk.js";
+export type { ToIcechunkOptions, ToIcechunkResult, VirtualDatasetTree } from "./to-icechunk.js";
+export { containerPrefixFor, credentialsFor, virtualChunkContainersFor } from "./containers.js";
+export { allowedPlaceFor, normalizeAllowedPrefix, repositoryPlace } from "./trust.js";
 export type { S3ContainerOptions, VirtualChunkContainer } from "./containers.js";
-export { glibcVersion, loadIcechunk } from "./load.js";
+export { glibcCompatEnv, glibcCompatLibrary, glibcCompatNeeded, glibcVersion, loadIcechunk, preloadGlibcCompat } from "./load.js";
 export type { IcechunkModule, IcechunkRepository, IcechunkSession, IcechunkStore } from "./load.js";
-export { openRepositoryFor, storageFor, writeIcechunk } from "./repository.js";
-export type { RepositoryLocation, WriteIcechunkOptions } from "./repository.js";
+export { openRepository, openRepositoryFor, storageFor, writeIcechunk } from "./repository.js";
+export type { OpenedRepository, OpenRepositoryOptions, RepositoryLocation, WriteIcechunkOptions } from "./repository.js";

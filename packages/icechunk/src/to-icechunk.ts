@@ -23,7 +23,7 @@ import type { IcechunkSession, IcechunkStore } from "./load.js";
 
 /** Options of {@link toIcechunk}. */
 export interface ToIcechunkOptions {
-  /** Group path to write into ("" = root). */
+  /** Group path to write into ("" = root); with a tree, the path the tree's root is written at. */
   group?: string;
   /** Append along this dimension of the arrays already in the repository. */
   appendDim?: string;
@@ -122,13 +122,13 @@ async function ensureGroups(store: IcechunkStore, group: string, attrs: Record<s
 }
 
 async function identities(
-  vds: VirtualDataset,
+  datasets: readonly VirtualDataset[],
   options: ToIcechunkOptions,
 ): Promise<Map<string, { etag?: string; lastModified?: Date }>> {
   const result = new Map(options.checksums ?? []);
   if (options.reader) {
     const urls = new Set<string>();
-    for (const variable of vds.variables.values()) if (isVirtual(variable)) for (const url of variable.data.manifest.urls) urls.add(url);
+    for (const vds of datasets) for (const variable of vds.variables.values()) if (isVirtual(variable)) for (const url of variable.data.manifest.urls) urls.add(url);
     await Promise.all(
       [...urls].filter((url) => !result.has(url)).map(async (url) => {
         const meta = await options.reader!.head(url);
@@ -152,96 +152,85 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** A tree of datasets keyed by group path: "" (or "/") for the root, "a/b" for nested groups. */
+export type VirtualDatasetTree = ReadonlyMap<string, VirtualDataset>;
+
+type Plan = {
+  name: string;
+  path: string;
+  metadata: ArrayMetadata;
+  array: ManifestArray | LoadedArray;
+  axis: number;
+  offsetChunks: number;
+  existing?: Record<string, unknown>;
+};
+
+/** The (group path, dataset) pairs of a dataset or tree, parents before children, under `base`. */
+export function datasetGroups(data: VirtualDataset | VirtualDatasetTree, base = ""): [string, VirtualDataset][] {
+  const root = base.replace(/^\/+|\/+$/g, "");
+  if (!(data instanceof Map)) return [[root, data as VirtualDataset]];
+  const groups = new Map<string, VirtualDataset>();
+  for (const [key, vds] of data as VirtualDatasetTree) {
+    const trimmed = typeof key === "string" ? key.replace(/^\/+|\/+$/g, "") : undefined;
+    if (trimmed === undefined || (trimmed !== "" && trimmed.split("/").some((part) => part === "" || part === "." || part === ".."))) {
+      throw new InvalidArgumentError(`toIcechunk: invalid group path ${JSON.stringify(key)} in the dataset tree (use "" for the root, "a/b" for nested groups)`);
+    }
+    const path = join(root, trimmed);
+    if (groups.has(path)) {
+      throw new InvalidArgumentError(`toIcechunk: the dataset tree has group "/${path}" twice (e.g. both "" and "/" for the root)`);
+    }
+    groups.set(path, vds);
+  }
+  if (groups.size === 0) throw new InvalidArgumentError("toIcechunk: the dataset tree is empty");
+  const depth = (path: string) => (path === "" ? 0 : path.split("/").length);
+  const entries = [...groups].sort((a, b) => depth(a[0]) - depth(b[0]) || a[0].localeCompare(b[0]));
+  for (const [path, vds] of entries) {
+    for (const name of vds.variables.keys()) {
+      const child = join(path, name);
+      if (groups.has(child)) throw new InvalidArgumentError(`toIcechunk: "/${child}" is both a variable and a group of the dataset tree`, { variable: child });
+    }
+  }
+  return entries;
+}
+
 /**
- * Writes `vds` into an Icechunk session or store (commit is left to the caller, so several writes
- * can share one transaction).
+ * Writes `vds` — or a whole tree of groups, `Map<groupPath, VirtualDataset>` — into an Icechunk
+ * session or store (commit is left to the caller, so several writes can share one transaction).
+ * Everything is validated before anything is written.
  * @example
  * const session = await repo.writableSession("main");
  * await toIcechunk(vds, session);
  * await session.commit("add 2024-01-01");
  */
 export async function toIcechunk(
-  vds: VirtualDataset,
+  data: VirtualDataset | VirtualDatasetTree,
   target: IcechunkSession | IcechunkStore,
   options: ToIcechunkOptions = {},
 ): Promise<ToIcechunkResult> {
   const store: IcechunkStore = "store" in target ? target.store : target;
-  const group = (options.group ?? "").replace(/^\/+|\/+$/g, "");
+  const groups = datasetGroups(data, options.group ?? "");
   const batchSize = options.batchSize ?? 100_000;
   const validate = options.validateContainers ?? true;
   const append = options.appendDim !== undefined;
-  const ids = await identities(vds, options);
+  const ids = await identities(groups.map(([, vds]) => vds), options);
   const result: ToIcechunkResult = { arrays: 0, virtualRefs: 0, realChunks: 0 };
 
   if (append) {
-    const groupMeta = await readJson(store, join(group, "zarr.json"));
-    if (!groupMeta) {
-      throw new InvalidArgumentError(`toIcechunk: cannot append along "${options.appendDim}": group "/${group}" does not exist in the repository`);
+    for (const [group] of groups) {
+      if (!(await readJson(store, join(group, "zarr.json")))) {
+        throw new InvalidArgumentError(`toIcechunk: cannot append along "${options.appendDim}": group "/${group}" does not exist in the repository`);
+      }
     }
-    if (![...vds.variables.values()].some((v) => v.dims.includes(options.appendDim!))) {
+    if (!groups.some(([, vds]) => [...vds.variables.values()].some((v) => v.dims.includes(options.appendDim!)))) {
       throw new InvalidArgumentError(`toIcechunk: no variable of the dataset has the append dimension "${options.appendDim}"`);
     }
   }
-  // Validate everything before writing anything.
-  const plans: { name: string; path: string; metadata: ArrayMetadata; array: ManifestArray | LoadedArray; axis: number; offsetChunks: number; existing?: Record<string, unknown> }[] = [];
-  for (const [name, variable] of vds.variables) {
-    const path = join(group, name);
-    const axis = append ? variable.dims.indexOf(options.appendDim!) : -1;
-    const existing = append ? await readJson(store, `${path}/zarr.json`) : undefined;
-    if (append && axis < 0) {
-      if (existing) continue; // e.g. lat/lon: already there, unchanged
-    }
-    if (isVirtual(variable)) {
-      for (const url of variable.data.manifest.urls) {
-        if (options.allowedPrefixes && !options.allowedPrefixes.some((p) => url.startsWith(p))) {
-          throw new UrlNotAllowedError(`toIcechunk: variable "${name}" references ${url}, outside the allowed prefixes ${options.allowedPrefixes.join(", ")}`, {
-            url,
-            variable: name,
-          });
-        }
-        containerPrefixFor(url);
-      }
-      const metadata: ArrayMetadata = {
-        ...variable.data.metadata,
-        attributes: { ...variable.attrs },
-        dimension_names: [...variable.dims],
-      };
-      let offsetChunks = 0;
-      if (existing && axis >= 0) {
-        const old = existing as unknown as ArrayMetadata;
-        const chunk = metadata.chunk_grid.configuration.chunk_shape;
-        const why =
-          old.data_type !== metadata.data_type
-            ? `data type ${metadata.data_type} vs ${old.data_type} in the repository`
-            : !sameJson(old.codecs, metadata.codecs)
-              ? `codecs ${JSON.stringify(metadata.codecs)} vs ${JSON.stringify(old.codecs)} in the repository`
-              : !sameJson(old.chunk_grid?.configuration?.chunk_shape, chunk)
-                ? `chunk shape [${chunk.join(", ")}] vs [${old.chunk_grid?.configuration?.chunk_shape?.join(", ")}] in the repository`
-                : old.shape.length !== metadata.shape.length || old.shape.some((s, d) => d !== axis && s !== metadata.shape[d])
-                  ? `shape [${metadata.shape.join(", ")}] does not match [${old.shape.join(", ")}] off the append axis`
-                  : old.shape[axis]! % chunk[axis]! !== 0
-                    ? `the repository's length ${old.shape[axis]} along "${options.appendDim}" is not a multiple of the chunk length ${chunk[axis]} (its last chunk is partial)`
-                    : undefined;
-        if (why) throw new ConcatError(`toIcechunk: cannot append variable "${name}" along "${options.appendDim}": ${why}`, { variable: name });
-        offsetChunks = old.shape[axis]! / chunk[axis]!;
-        metadata.shape = [...metadata.shape];
-        metadata.shape[axis] = old.shape[axis]! + metadata.shape[axis]!;
-      } else if (append && !existing) {
-        throw new InvalidArgumentError(`toIcechunk: cannot append variable "${name}": it is not in the repository`, { variable: name });
-      }
-      plans.push({ name, path, metadata, array: variable.data, axis, offsetChunks, ...(existing ? { existing } : {}) });
-    } else {
-      const loaded = variable.data as LoadedArray;
-      const { metadata } = encodeLoaded(loaded, { ...variable.attrs }, variable.dims);
-      if (existing && axis >= 0 && existing.data_type !== metadata.data_type) {
-        throw new ConcatError(`toIcechunk: cannot append variable "${name}": data type ${metadata.data_type} vs ${String(existing.data_type)} in the repository`, { variable: name });
-      }
-      plans.push({ name, path, metadata, array: loaded, axis, offsetChunks: 0, ...(existing ? { existing } : {}) });
-    }
-  }
+  // Validate everything (every group) before writing anything.
+  const plans: Plan[] = [];
+  for (const [group, vds] of groups) plans.push(...(await planGroup(store, group, vds, options)));
 
   try {
-    await ensureGroups(store, group, { ...vds.attrs }, append);
+    for (const [group, vds] of groups) await ensureGroups(store, group, { ...vds.attrs }, append);
     for (const plan of plans) {
       result.arrays++;
       if (plan.array instanceof ManifestArray) {
@@ -333,4 +322,67 @@ async function appendLoaded(
   const shape = [...added.shape];
   shape[0] = old.shape[0]! + added.shape[0]!;
   return new LoadedArray({ dataType: added.dataType, shape, values: merged as never, fillValue: added.fillValue });
+}
+
+/** Validates one group's variables against the repository and returns what to write. */
+async function planGroup(store: IcechunkStore, group: string, vds: VirtualDataset, options: ToIcechunkOptions): Promise<Plan[]> {
+  const append = options.appendDim !== undefined;
+  const plans: Plan[] = [];
+  for (const [name, variable] of vds.variables) {
+    const path = join(group, name);
+    const axis = append ? variable.dims.indexOf(options.appendDim!) : -1;
+    const existing = append ? await readJson(store, `${path}/zarr.json`) : undefined;
+    if (append && axis < 0) {
+      if (existing) continue; // e.g. lat/lon: already there, unchanged
+    }
+    if (isVirtual(variable)) {
+      for (const url of variable.data.manifest.urls) {
+        if (options.allowedPrefixes && !options.allowedPrefixes.some((p) => url.startsWith(p))) {
+          throw new UrlNotAllowedError(`toIcechunk: variable "${path}" references ${url}, outside the allowed prefixes ${options.allowedPrefixes.join(", ")}`, {
+            url,
+            variable: path,
+          });
+        }
+        containerPrefixFor(url);
+      }
+      const metadata: ArrayMetadata = {
+        ...variable.data.metadata,
+        attributes: { ...variable.attrs },
+        dimension_names: [...variable.dims],
+      };
+      let offsetChunks = 0;
+      if (existing && axis >= 0) {
+        const old = existing as unknown as ArrayMetadata;
+        const chunk = metadata.chunk_grid.configuration.chunk_shape;
+        const why =
+          old.data_type !== metadata.data_type
+            ? `data type ${metadata.data_type} vs ${old.data_type} in the repository`
+            : !sameJson(old.codecs, metadata.codecs)
+              ? `codecs ${JSON.stringify(metadata.codecs)} vs ${JSON.stringify(old.codecs)} in the repository`
+              : !sameJson(old.chunk_grid?.configuration?.chunk_shape, chunk)
+                ? `chunk shape [${chunk.join(", ")}] vs [${old.chunk_grid?.configuration?.chunk_shape?.join(", ")}] in the repository`
+                : old.shape.length !== metadata.shape.length || old.shape.some((s, d) => d !== axis && s !== metadata.shape[d])
+                  ? `shape [${metadata.shape.join(", ")}] does not match [${old.shape.join(", ")}] off the append axis`
+                  : old.shape[axis]! % chunk[axis]! !== 0
+                    ? `the repository's length ${old.shape[axis]} along "${options.appendDim}" is not a multiple of the chunk length ${chunk[axis]} (its last chunk is partial)`
+                    : undefined;
+        if (why) throw new ConcatError(`toIcechunk: cannot append variable "${path}" along "${options.appendDim}": ${why}`, { variable: path });
+        offsetChunks = old.shape[axis]! / chunk[axis]!;
+        metadata.shape = [...metadata.shape];
+        metadata.shape[axis] = old.shape[axis]! + metadata.shape[axis]!;
+      } else if (append && !existing) {
+        throw new InvalidArgumentError(`toIcechunk: cannot append variable "${path}": it is not in the repository`, { variable: path });
+      }
+      plans.push({ name: path, path, metadata, array: variable.data, axis, offsetChunks, ...(existing ? { existing } : {}) });
+    } else {
+      const loaded = variable.data as LoadedArray;
+      const { metadata } = encodeLoaded(loaded, { ...variable.attrs }, variable.dims);
+      if (existing && axis >= 0 && existing.data_type !== metadata.data_type) {
+        throw new ConcatError(`toIcechunk: cannot append variable "${path}": data type ${metadata.data_type} vs ${String(existing.data_type)} in the repository`, { variable: path });
+      }
+      plans.push({ name: path, path, metadata, array: loaded, axis, offsetChunks: 0, ...(existing ? { existing } : {}) });
+    }
+  }
+
+  return plans;
 }

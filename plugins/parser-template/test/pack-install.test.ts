@@ -84,5 +84,20 @@ console.log(JSON.stringify({
     expect(result.reason).toBe("extension .vzt and magic bytes");
     expect(result.shape).toEqual([2]);
     expect(result.dataType).toBe("float64");
+
+    // The same project's script run from another working directory (a user's cron job, /tmp):
+    // the default discovery roots include the running script's own directory.
+    const elsewhere = mkdtempSync(join(tmpdir(), "vz-template-elsewhere-"));
+    writeFileSync(
+      join(project, "from-elsewhere.mjs"),
+      `import { createDiscoveredParserRegistry } from "@vz/core/node";
+const { registry, searched } = createDiscoveredParserRegistry();
+console.log(JSON.stringify({ cwd: process.cwd(), listed: registry.list().map((p) => p.name), searched }));
+`,
+    );
+    const away = JSON.parse(run("node", [join(project, "from-elsewhere.mjs")], elsewhere));
+    expect(away.cwd).toBe(elsewhere);
+    expect(away.listed).toContain("vzt");
+    expect(away.searched).toContain(join(project, "node_modules"));
   });
 });

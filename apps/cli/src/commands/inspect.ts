@@ -1,4 +1,4 @@
-import { endianOf, type ManifestArray, openManifestStore, toNumpyDtype } from "@vz/core";
+import { endianOf, InvalidArgumentError, type ManifestArray, openManifestStore, toNumpyDtype } from "@vz/core";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
 import { formatBytes, formatTable } from "../format.js";
 
@@ -43,17 +43,20 @@ function describeArray(path: string, array: ManifestArray): ArrayReport {
 export async function inspectCommand(
   context: CliContext,
   input: string,
-  options: { parser?: string; json?: boolean; group?: string },
+  options: { parser?: string; json?: boolean; group?: string; skipUnsupported?: boolean },
 ): Promise<number> {
   const url = inputUrl(context, input);
-  const choice = parserChoice(context, url, input, options.parser);
+  const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
   const { store, parserName, reason } = await openManifestStore(url, {
     reader: context.reader,
     registry: context.registry,
     ...choice,
   });
   const root = options.group ? store.group.resolve(options.group) : store.group;
-  if (!root || !("walkArrays" in root)) throw new Error(`no group "${options.group}" in ${url}`);
+  if (!root || !("walkArrays" in root)) {
+    const groups = [...store.group.walkGroups()].map(([path]) => `/${path}`).join(", ") || "(none below the root)";
+    throw new InvalidArgumentError(`vz inspect: no group "${options.group}" in ${url}; groups: ${groups}`, { url });
+  }
   const groups = [...root.walkGroups()].map(([path, group]) => ({ path: `/${path}`, attributes: group.attributes }));
   const arrays = [...root.walkArrays()].map(([path, array]) => describeArray(`/${path}`, array));
   const diagnostics = store.diagnostics.map((d) => ({ code: d.code, variable: d.variable, message: d.message }));

@@ -1,44 +1,37 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
+import { InvalidArgumentError, isVzError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { importIcechunk } from "../icechunk.js";
+import { decodeCf, parseSelection, toZarritaSelection } from "../selection.js";
 
-/** Parses "0:10,:,3" into zarrita selections (null = all, number = index, slice). */
-export function parseSlice(text: string | undefined, ndim: number): (number | null | ReturnType<typeof zarr.slice>)[] {
-  if (!text) return new Array(ndim).fill(null);
-  const parts = text.split(",");
-  if (parts.length !== ndim) {
-    throw new InvalidArgumentError(`--slice "${text}" has ${parts.length} parts, the variable has ${ndim} dimensions`);
-  }
-  return parts.map((part) => {
-    const p = part.trim();
-    if (p === ":" || p === "") return null;
-    if (/^-?\d+$/.test(p)) return Number(p);
-    const m = /^(-?\d*):(-?\d*)(?::(-?\d+))?$/.exec(p);
-    if (!m) throw new InvalidArgumentError(`--slice: cannot parse "${p}" (use i, a:b, a:b:s or :)`);
-    const start = m[1] === "" ? null : Number(m[1]);
-    const stop = m[2] === "" ? null : Number(m[2]);
-    const step = m[3] === undefined ? null : Number(m[3]);
-    return zarr.slice(start, stop, step);
-  });
+/** Options of `vz read`. */
+export interface ReadOptions {
+  variable: string;
+  /** Python-style selection: "-1,:,0:10:2". */
+  slice?: string;
+  json?: boolean;
+  /** Apply CF _FillValue / missing_value / scale_factor / add_offset. */
+  decode?: boolean;
 }
 
 /** `vz read <url> --var V [--slice ...]`: prints values read through ManifestStore + zarrita. */
 export async function readCommand(
   context: CliContext,
   input: string,
-  options: { variable?: string; slice?: string; parser?: string; json?: boolean },
+  options: ReadOptions & { parser?: string },
 ): Promise<number> {
-  if (!options.variable) throw new InvalidArgumentError("vz read: --var is required");
   const localPath = resolve(context.cwd, input.replace(/^file:\/\//, ""));
   const isDirectory = !/^[a-z][a-z0-9+.-]*:\/\//i.test(input.replace(/^file:\/\//, "")) && existsSync(localPath) && statSync(localPath).isDirectory();
-  // A directory is an Icechunk repository unless it is kerchunk Parquet references (.zmetadata) or a parser is named.
-  if (isDirectory && !options.parser && !existsSync(resolve(localPath, ".zmetadata"))) {
+  // A directory is a Zarr store when it has root metadata (zarr.json, .zgroup), else an Icechunk
+  // repository unless it is kerchunk Parquet references (.zmetadata) or a parser is named.
+  const isZarrStore = isDirectory && (existsSync(resolve(localPath, "zarr.json")) || existsSync(resolve(localPath, ".zgroup")));
+  if (isDirectory && !isZarrStore && !options.parser && !existsSync(resolve(localPath, ".zmetadata"))) {
     return readIcechunk(context, localPath, options);
   }
   const url = inputUrl(context, input);
-  const parserName = options.parser ?? (isDirectory ? "kerchunk" : undefined);
+  const parserName = options.parser ?? (isZarrStore ? "zarr" : isDirectory ? "kerchunk" : undefined);
   const choice = parserChoice(context, url, input, parserName);
   const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
   const path = options.variable.replace(/^\/+/, "");
@@ -47,51 +40,70 @@ export async function readCommand(
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
   }
-  return printArray(context, store as unknown as zarr.Readable, path, node.ndim, options);
+  return printArray(context, store as unknown as zarr.Readable, path, options);
 }
 
-/** Reads a variable of an Icechunk repository (a local directory) through Icechunk's own store. */
+/**
+ * Reads a variable of an Icechunk repository (a local directory) through Icechunk's own store.
+ * Its virtual chunks are read only from the repository's folder tree and the allowed prefixes.
+ */
 async function readIcechunk(
   context: CliContext,
   location: string,
-  options: { variable?: string; slice?: string; json?: boolean },
+  options: ReadOptions,
 ): Promise<number> {
-  const { openRepositoryFor } = await import("@vz/icechunk");
-  const repo = await openRepositoryFor({ location }, []);
-  const session = await repo.readonlySession({ branch: "main" });
+  const { openRepository } = await importIcechunk("vz read of an Icechunk repository");
+  const s3 = context.config.readers?.s3;
+  const { store } = await openRepository({
+    location,
+    cwd: context.cwd,
+    allowedPrefixes: context.allowedPrefixes ?? [],
+    ...(s3 ? { s3: { ...(s3.region ? { region: s3.region } : {}), ...(s3.endpoint ? { endpointUrl: s3.endpoint } : {}), ...(s3.forcePathStyle !== undefined ? { forcePathStyle: s3.forcePathStyle } : {}), ...(s3.anonymous !== undefined ? { anonymous: s3.anonymous } : {}) } } : {}),
+  });
   const path = options.variable!.replace(/^\/+/, "");
-  const store = session.store as unknown as zarr.Readable;
-  let ndim: number;
   try {
-    const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
-    ndim = array.shape.length;
+    await zarr.open.v3(zarr.root(store as zarr.Readable).resolve(path), { kind: "array" });
   } catch (cause) {
-    throw new InvalidArgumentError(`vz read: no array "${path}" in the Icechunk repository ${location}`, { cause });
+    if (isVzError(cause)) throw cause;
+    throw new InvalidArgumentError(`vz read: no array "${path}" in the Icechunk repository ${location}`, { url: location, variable: path, cause });
   }
-  return printArray(context, store, path, ndim, options);
+  return printArray(context, store as zarr.Readable, path, options);
 }
 
-async function printArray(
-  context: CliContext,
-  store: zarr.Readable,
-  path: string,
-  ndim: number,
-  options: { slice?: string; json?: boolean },
-): Promise<number> {
+async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions): Promise<number> {
   registerCodecs(); // an Icechunk store is not a ManifestStore, which would register them itself
   const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
-  const result = await zarr.get(array, parseSlice(options.slice, ndim));
-  const data = result as unknown as { data: ArrayLike<unknown>; shape: number[] } | number | bigint | string | boolean;
+  // Checked against the shape before anything is read: a bad selection never reaches a reader.
+  const selection = parseSelection(options.slice, { variable: path, shape: array.shape, dimensionNames: array.dimensionNames });
+  const result = await zarr.get(array, toZarritaSelection(selection));
   const plain = (value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
-  if (typeof data !== "object") {
-    context.out(`${JSON.stringify({ variable: path, shape: [], values: plain(data) })}\n`);
-    return 0;
-  }
-  const values = Array.from(data.data as ArrayLike<unknown>, plain);
-  if (options.json) {
-    context.out(`${JSON.stringify({ variable: path, dtype: array.dtype, shape: data.shape, values })}\n`);
+  const raw: ArrayLike<unknown> =
+    typeof result === "object" && result !== null && "data" in result ? (result.data as ArrayLike<unknown>) : [result];
+  let dtype: string = array.dtype;
+  let values: unknown[];
+  let note = "";
+  if (options.decode) {
+    const attributes = array.attrs as Record<string, unknown>;
+    const decoded = decodeCf(raw, attributes);
+    if (decoded.applied.length > 0 && typeof raw[0] !== "string") {
+      values = decoded.values;
+      dtype = "float64";
+      note = `decoded with ${decoded.applied.join(", ")} (missing values as null)`;
+    } else {
+      values = Array.from(raw, plain);
+      note = "not decoded: the variable has no _FillValue, missing_value, scale_factor or add_offset";
+    }
   } else {
-    context.out(`${path} ${array.dtype} shape (${data.shape.join(", ")})\n${JSON.stringify(values)}\n`);
+    values = Array.from(raw, plain);
+    const packed = ["scale_factor", "add_offset"].filter((name) => Object.hasOwn(array.attrs, name));
+    if (packed.length > 0) note = `raw stored values: the variable has ${packed.join(" and ")}; --decode applies them`;
   }
+  if (options.json) {
+    context.out(`${JSON.stringify({ variable: path, dtype, shape: selection.shape, values })}\n`);
+  } else {
+    const shown = selection.shape.length === 0 ? JSON.stringify(values[0]) : JSON.stringify(values);
+    context.out(`${path} ${dtype} shape (${selection.shape.join(", ")})\n${shown}\n`);
+  }
+  if (note) context.err(`${note}\n`);
   return 0;
 }

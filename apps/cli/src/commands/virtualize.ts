@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import {
+  expandGlob,
   InvalidArgumentError,
   type MfdatasetProgress,
   openManifestStore,
@@ -9,6 +10,7 @@ import {
 } from "@vz/core";
 import { writeKerchunk } from "@vz/core/node";
 import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { importIcechunk } from "../icechunk.js";
 import { formatBytes } from "../format.js";
 
 /** Options of `vz virtualize`. */
@@ -35,10 +37,15 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   if (!options.output) throw new InvalidArgumentError("vz virtualize: -o/--output is required");
   const format = options.format ?? "json";
   const started = performance.now();
-  const multi = inputs.length > 1 || /[*?[{]/.test(inputs[0]!) || options.concatDim !== undefined || options.combine !== undefined;
+  // Icechunk is optional: fail before parsing anything when it is not installed.
+  const icechunk = format === "icechunk" ? await importIcechunk("vz virtualize --format icechunk") : undefined;
+  let singleStore: Awaited<ReturnType<typeof openManifestStore>>["store"] | undefined;
+  const multi = inputs.length > 1 || inputs.some(isGlob) || options.concatDim !== undefined || options.combine !== undefined;
   let vds: VirtualDataset;
+  let fileCount = 1;
   if (multi) {
-    const urls = inputs.map((input) => inputUrl(context, input));
+    const urls = await expandInputs(context, inputs);
+    fileCount = urls.length;
     const choice = parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
@@ -59,6 +66,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     const url = inputUrl(context, input);
     const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
     const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+    singleStore = store;
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
     }
@@ -70,10 +78,22 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     });
   }
   if (format === "icechunk") {
-    const { writeIcechunk } = await import("@vz/icechunk");
     const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.output) ? options.output : resolve(context.cwd, options.output);
     const s3 = context.config.readers?.s3;
-    const result = await writeIcechunk(vds, {
+    // One file without --group: write the whole tree (every group).
+    let data: VirtualDataset | Map<string, VirtualDataset> = vds;
+    if (singleStore && !options.group) {
+      const groups = [...singleStore.group.walkGroups()].filter(([path]) => path !== "");
+      if (groups.length > 0) {
+        const url = inputUrl(context, inputs[0]!);
+        const tree = new Map<string, VirtualDataset>([["", vds]]);
+        for (const [path] of groups) {
+          tree.set(path, await toVirtualDataset(singleStore, { url, group: path, ...(options.drop ? { dropVariables: options.drop } : {}) }));
+        }
+        data = tree;
+      }
+    }
+    const result = await icechunk!.writeIcechunk(data, {
       location,
       ...(options.branch ? { branch: options.branch } : {}),
       ...(options.message ? { message: options.message } : {}),
@@ -82,8 +102,9 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
       reader: context.reader,
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    const groupCount = data instanceof Map ? `${data.size} groups, ` : "";
     context.err(
-      `committed ${result.snapshotId} to ${location} (branch ${options.branch ?? "main"}): ${result.arrays} arrays, ${result.virtualRefs} virtual refs, ${result.realChunks} real chunks, in ${seconds} s\n`,
+      `committed ${result.snapshotId} to ${location} (branch ${options.branch ?? "main"}): ${groupCount}${result.arrays} arrays, ${result.virtualRefs} virtual refs, ${result.realChunks} real chunks, in ${seconds} s\n`,
     );
     return 0;
   }
@@ -93,9 +114,33 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;
   const size = typeof bytes === "number" ? `, ${formatBytes(bytes)}` : "";
   context.err(
-    `wrote ${output} (${format}${size}): ${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
+    `wrote ${output} (${format}${size}): ${fileCount === 1 ? "" : `${fileCount} files, `}${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
   );
   return 0;
+}
+
+const GLOB_CHARS = /[*?[{]/;
+
+function isGlob(input: string): boolean {
+  return GLOB_CHARS.test(input);
+}
+
+/**
+ * Expands every glob among `inputs` (local paths, `file://`, `s3://`: through the reader's `list`)
+ * into its sorted matches, keeping the inputs' order; a literal input stays as it is. A glob over
+ * HTTP cannot be listed: the reader's typed error says so.
+ */
+export async function expandInputs(context: CliContext, inputs: readonly string[]): Promise<string[]> {
+  const urls: string[] = [];
+  for (const input of inputs) {
+    if (!isGlob(input)) {
+      urls.push(inputUrl(context, input));
+      continue;
+    }
+    const pattern = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : resolve(context.cwd, input);
+    urls.push(...(await expandGlob(pattern, context.reader)));
+  }
+  return urls;
 }
 
 /** A one-line progress bar on stderr when it is a terminal; a final count otherwise. */

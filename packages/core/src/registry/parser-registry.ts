@@ -57,6 +57,8 @@ export const SNIFF_BYTES = 4104;
 /** A set of parser plugins. */
 export class ParserRegistry {
   readonly #entries = new Map<string, Entry>();
+  /** Where discovery looked for parser packages (set by createDiscoveredParserRegistry); named in "no parser" errors. */
+  searchedPlaces: readonly string[] = [];
 
   constructor(plugins: readonly ParserPlugin[] = []) {
     for (const plugin of plugins) this.register(plugin);
@@ -110,7 +112,7 @@ export class ParserRegistry {
     const entry = this.#entries.get(name);
     if (!entry) {
       throw new ParserNotFoundError(
-        `no parser named "${name}"; available: ${[...this.#entries.keys()].sort().join(", ") || "(none)"}`,
+        `no parser named "${name}"; available: ${[...this.#entries.keys()].sort().join(", ") || "(none)"}${this.#whereLooked()}`,
       );
     }
     entry.loaded ??= entry.load();
@@ -182,12 +184,23 @@ export class ParserRegistry {
         }
       }
     }
-    const hex = bytes ? [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join(" ") : "(unread)";
+    const start = !bytes
+      ? "first bytes: (unread)"
+      : bytes.length === 0
+        ? "0 bytes: the file is empty"
+        : `first bytes: ${[...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join(" ")}`;
     throw new ParserNotFoundError(
-      `no parser recognises ${url} (extension: ${extension ? `.${extension}` : "none"}, first bytes: ${hex}); ` +
+      `no parser recognises ${url} (extension: ${extension ? `.${extension}` : "none"}, ${start}); ` +
         `tried: ${plugins.map((p) => p.name).join(", ") || "(no parsers registered)"}` +
-        (failures.length ? `; failed to load: ${failures.join("; ")}` : ""),
+        (failures.length ? `; failed to load: ${failures.join("; ")}` : "") +
+        this.#whereLooked(),
       { url },
     );
+  }
+
+  /** "; looked in: …" when discovery filled {@link searchedPlaces}, or a hint when nothing is registered. */
+  #whereLooked(): string {
+    if (this.searchedPlaces.length > 0) return `; looked for parser packages in: ${this.searchedPlaces.join(", ")}`;
+    return this.#entries.size === 0 ? "; no parsers are registered (install a parser package such as @vz/parser-hdf5 and use createDiscoveredParserRegistry, or register one)" : "";
   }
 }

@@ -261,7 +261,16 @@ export function isDecodableByZarrita(metadata: ArrayMetadata): boolean {
   registerCodecs();
   if (metadata.data_type.startsWith("fixed_length_")) return false;
   const known = zarr.registry as unknown as Map<string, unknown>;
-  return metadata.codecs.every((codec) => known.has(codec.name));
+  // zarrita reads sharding_indexed itself (not through its registry): decodable when the inner
+  // codecs and the index codecs are.
+  const decodable = (codecs: unknown): boolean =>
+    Array.isArray(codecs) &&
+    codecs.every((codec: { name: string; configuration?: Record<string, unknown> }) =>
+      codec.name === "sharding_indexed"
+        ? decodable(codec.configuration?.codecs) && decodable(codec.configuration?.index_codecs)
+        : known.has(codec.name),
+    );
+  return decodable(metadata.codecs);
 }
 
 /** The values and shape of an array read through zarrita (the first chunk only when it is large). */

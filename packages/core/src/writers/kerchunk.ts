@@ -114,6 +114,12 @@ function toV2Codecs(
       filters.push({ id: "vlen-utf8" });
       continue;
     }
+    if (!seenArrayToBytes && codec.name.startsWith("numcodecs.")) {
+      // numcodecs array filters (delta, fixedscaleoffset, astype, ...) come before `bytes` in v3
+      // and are ordinary filters in v2, in the same order.
+      filters.push(toV2Codec(codec, variable));
+      continue;
+    }
     if (!seenArrayToBytes) {
       throw new UnsupportedFeatureError(
         `codec-${codec.name}`,

@@ -6,8 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { PluginLoadError } from "../../errors.js";
 import { ParserRegistry } from "../parser-registry.js";
 
@@ -123,12 +123,15 @@ function findProjectDir(start: string): string | undefined {
 export function discoverParsers(options: { cwd?: string; extraDirs?: readonly string[] } = {}): {
   parsers: DiscoveredParser[];
   errors: PluginLoadError[];
+  /** The node_modules folders and project directories that exist and were looked in. */
+  searched: string[];
 } {
   const cwd = options.cwd ?? process.cwd();
   const seenDirs = new Set<string>();
   const parsers: DiscoveredParser[] = [];
   const errors: PluginLoadError[] = [];
   const names = new Set<string>();
+  const searched: string[] = [];
   const consider = (dir: string) => {
     let real: string;
     try {
@@ -152,6 +155,7 @@ export function discoverParsers(options: { cwd?: string; extraDirs?: readonly st
   for (const dir of options.extraDirs ?? []) consider(dir);
   const projectDir = findProjectDir(cwd);
   if (projectDir) {
+    searched.push(join(projectDir, "package.json"));
     consider(projectDir);
     const pkg = readJson(join(projectDir, "package.json"));
     const require = createRequire(join(projectDir, "package.json"));
@@ -184,29 +188,81 @@ export function discoverParsers(options: { cwd?: string; extraDirs?: readonly st
   }
   let dir = resolve(cwd);
   for (;;) {
-    for (const packageDir of packageDirsIn(join(dir, "node_modules"))) consider(packageDir);
+    const nodeModules = join(dir, "node_modules");
+    if (existsSync(nodeModules)) {
+      searched.push(nodeModules);
+      for (const packageDir of packageDirsIn(nodeModules)) consider(packageDir);
+    }
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return { parsers, errors };
+  return { parsers, errors, searched };
+}
+
+/** The directory of the installed `@vz/core` package this module belongs to (real path). */
+function coreInstallDir(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (readJson(join(dir, "package.json"))?.name === "@vz/core") return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * Where parsers are looked for by default, closest first: the working directory's tree, the
+ * directory of the running script (`process.argv[1]`: a script run from elsewhere still sees its
+ * own project), and the node_modules tree `@vz/core` itself is installed in.
+ */
+export function defaultDiscoveryRoots(): string[] {
+  const roots = [process.cwd()];
+  const script = process.argv[1];
+  if (script && existsSync(script)) roots.push(dirname(realpathOrSelf(script)));
+  const core = coreInstallDir();
+  if (core) roots.push(core);
+  return roots;
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** The folders named in NODE_PATH (each holds packages, like a node_modules folder). */
+function nodePathDirs(): string[] {
+  return (process.env.NODE_PATH ?? "").split(delimiter).filter((dir) => dir && existsSync(dir));
 }
 
 /**
  * A ParserRegistry holding every discovered parser as a lazy entry. Pass `from` directories
- * (e.g. the CLI's own package directory and the user's project) in priority order.
+ * (e.g. the CLI's own package directory and the user's project) in priority order; the default
+ * is {@link defaultDiscoveryRoots}. Packages in the folders of NODE_PATH are found too. The
+ * registry's "no parser" errors list the places looked in.
  */
 export function createDiscoveredParserRegistry(options: { from?: readonly string[] } = {}): {
   registry: ParserRegistry;
   discovered: DiscoveredParser[];
   errors: PluginLoadError[];
+  searched: string[];
 } {
   const registry = new ParserRegistry();
   const discovered: DiscoveredParser[] = [];
   const errors: PluginLoadError[] = [];
-  for (const cwd of options.from ?? [process.cwd()]) {
-    const result = discoverParsers({ cwd });
+  const searched: string[] = [];
+  const results = (options.from ?? defaultDiscoveryRoots()).map((cwd) => discoverParsers({ cwd }));
+  const nodePath = nodePathDirs();
+  if (nodePath.length > 0) {
+    results.push(discoverParsers({ cwd: "/", extraDirs: nodePath.flatMap((dir) => packageDirsIn(dir)) }));
+    searched.push(...nodePath.map((dir) => `${dir} (NODE_PATH)`));
+  }
+  for (const result of results) {
     errors.push(...result.errors);
+    for (const place of result.searched) if (!searched.includes(place)) searched.push(place);
     for (const parser of result.parsers) {
       if (registry.has(parser.name)) continue;
       discovered.push(parser);
@@ -227,5 +283,6 @@ export function createDiscoveredParserRegistry(options: { from?: readonly string
       );
     }
   }
-  return { registry, discovered, errors };
+  registry.searchedPlaces = searched;
+  return { registry, discovered, errors, searched };
 }
