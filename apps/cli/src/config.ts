@@ -19,12 +19,20 @@ export interface ParserRule {
 
 /** The configuration file's shape. */
 export interface VzConfig {
+  /**
+   * Places the chunk URLs of reference sets (kerchunk JSON/Parquet, DMR++, Icechunk virtual
+   * refs) may point into besides each reference set's own place: URL prefixes
+   * (`https://host/path/`, `s3://bucket/prefix/`, `file:///data/`) or local paths (relative to
+   * this file's folder). Same as `--allow` on the command line.
+   */
+  allow?: string[];
   parserFor?: ParserRule[];
   /** Options per parser name, used whenever that parser runs. */
   parserOptions?: Record<string, Record<string, unknown>>;
   readers?: {
     s3?: { region?: string; endpoint?: string; forcePathStyle?: boolean; anonymous?: boolean };
-    http?: { headers?: Record<string, string>; timeoutMs?: number };
+    /** `redirect`: "same-origin" (default), "follow" (other origins too) or "error". */
+    http?: { headers?: Record<string, string>; timeoutMs?: number; redirect?: "same-origin" | "follow" | "error"; maxRedirects?: number };
     /** URL prefixes that may be read besides the inputs' own locations. */
     allowedPrefixes?: string[];
   };
@@ -45,6 +53,13 @@ function parseConfig(text: string, source: string): VzConfig {
     if (typeof rule?.pattern !== "string" || typeof rule?.parser !== "string") {
       throw new InvalidArgumentError(`config ${source}: parserFor[${i}] needs a string "pattern" and "parser"`);
     }
+  }
+  if (config.allow !== undefined && (!Array.isArray(config.allow) || config.allow.some((entry) => typeof entry !== "string" || entry === ""))) {
+    throw new InvalidArgumentError(`config ${source}: "allow" must be a list of URL prefixes or paths (strings)`);
+  }
+  const redirect = config.readers?.http?.redirect;
+  if (redirect !== undefined && !["same-origin", "follow", "error"].includes(redirect)) {
+    throw new InvalidArgumentError(`config ${source}: readers.http.redirect must be "same-origin", "follow" or "error", got ${JSON.stringify(redirect)}`);
   }
   return config;
 }

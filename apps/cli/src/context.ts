@@ -3,9 +3,19 @@
  * CLI's own installation and the user's project) and the readers.
  * @module
  */
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { ObjectReader, ParserRegistry, PluginLoadError } from "@vz/core";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  InvalidArgumentError,
+  type ManifestStore,
+  normalizePrefix,
+  type ObjectReader,
+  openManifestStore,
+  type ParserPlugin,
+  type ParserRegistry,
+  type PluginLoadError,
+  referencePlace,
+} from "@vz/core";
 import { createDefaultReaders, createDiscoveredParserRegistry, toUrl } from "@vz/core/node";
 import { loadConfig, parserRuleFor, type VzConfig } from "./config.js";
 
@@ -17,6 +27,13 @@ export interface CliContext {
   registry: ParserRegistry;
   pluginErrors: PluginLoadError[];
   reader: ObjectReader;
+  /**
+   * Places chunk URLs of reference sets (kerchunk, DMR++, Icechunk virtual chunk containers, ...)
+   * may point into besides each reference set's own place: absolute URL prefixes resolved from
+   * `--allow` (relative paths against the working directory) and the config's `allow` (relative
+   * paths against the config file's folder). Undefined when neither names any.
+   */
+  allowedPrefixes?: string[];
   /** Writes to stdout / stderr (replaceable in tests). */
   out: (text: string) => void;
   err: (text: string) => void;
@@ -40,12 +57,19 @@ export async function createReaders(config: VzConfig): Promise<ObjectReader> {
 export async function createContext(options: {
   cwd?: string;
   configPath?: string;
+  /** `--allow` values (paths or URL prefixes). */
+  allow?: readonly string[];
   out?: (text: string) => void;
   err?: (text: string) => void;
 }): Promise<CliContext> {
   const cwd = options.cwd ?? process.cwd();
   const { config, source } = loadConfig(cwd, options.configPath);
-  const { registry, errors } = createDiscoveredParserRegistry({ from: [cwd, cliPackageDir()] });
+  const configDir = source ? dirname(source) : cwd;
+  const allowedPrefixes = [
+    ...(options.allow ?? []).map((entry) => allowedPrefix(entry, cwd, "--allow")),
+    ...(config.allow ?? []).map((entry) => allowedPrefix(entry, configDir, `"allow" in ${source ?? "the config"}`)),
+  ];
+  const { registry, errors } = createDiscoveredParserRegistry({ from: [cwd, cliPackageDir()], nodePath: true });
   const reader = await createReaders(config);
   return {
     cwd,
@@ -54,6 +78,7 @@ export async function createContext(options: {
     registry,
     pluginErrors: errors,
     reader,
+    ...(allowedPrefixes.length ? { allowedPrefixes: [...new Set(allowedPrefixes)] } : {}),
     out: options.out ?? ((text) => process.stdout.write(text)),
     err: options.err ?? ((text) => process.stderr.write(text)),
     interactive: Boolean(process.stderr.isTTY),
@@ -80,4 +105,104 @@ export function parserChoice(
     ...(parser ? { parser } : {}),
     parserOptions: { ...fromConfig, ...(rule?.options ?? {}), ...extraOptions },
   };
+}
+
+/**
+ * An absolute URL prefix for an `--allow` / config `allow` entry: URLs (`https://host/path/`,
+ * `s3://bucket/`, `file:///data/`, a bare scheme `https://`) as they are, local paths as
+ * `file://` directory URLs resolved against `base`.
+ */
+export function allowedPrefix(entry: string, base: string, where: string): string {
+  if (typeof entry !== "string" || entry.trim() === "") throw new InvalidArgumentError(`${where}: an allowed prefix must be a non-empty string`);
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(entry)) {
+    try {
+      return normalizePrefix(entry);
+    } catch (cause) {
+      throw new InvalidArgumentError(`${where}: "${entry}" is not a URL prefix (${(cause as Error).message})`, { cause });
+    }
+  }
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(entry) && !/^[a-zA-Z]:[\\/]/.test(entry)) {
+    throw new InvalidArgumentError(`${where}: "${entry}" is neither a path nor a URL with "://"`);
+  }
+  const href = pathToFileURL(resolve(base, entry)).href;
+  return href.endsWith("/") ? href : `${href}/`;
+}
+
+/** A kerchunk `root` given on the command line or in the config: a URL, or a path (resolved against `base`), as a directory URL. */
+function rootUrl(root: string, base: string): string {
+  const url = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(root) ? root : pathToFileURL(resolve(base, root)).href;
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+/**
+ * The kerchunk `root` the user chose: `--root` (against the working directory), else the config's
+ * `parserOptions.kerchunk.root` or a rule's `root` (against the config file's folder); undefined
+ * when neither is set (then each reference file's own folder is used).
+ */
+export function kerchunkRoot(context: CliContext, parserOptions: Record<string, unknown>, flag: string | undefined): string | undefined {
+  if (flag !== undefined) return rootUrl(flag, context.cwd);
+  if (typeof parserOptions.root === "string") return rootUrl(parserOptions.root, context.configSource ? dirname(context.configSource) : context.cwd);
+  return undefined;
+}
+
+/**
+ * The folder holding a reference set, as a URL ending in "/": `https://host/a/refs.json` →
+ * `https://host/a/`, `file:///data/refs.parq/` → `file:///data/`. Relative chunk URLs resolve here.
+ */
+export function referenceFolder(url: string): string {
+  const path = url.replace(/[?#].*$/, "").replace(/\/+$/, "").replace(/\/\.zmetadata$/, "");
+  const cut = path.lastIndexOf("/");
+  return cut < 0 || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/?$/.test(path.slice(0, cut + 1)) ? referencePlace(url) : path.slice(0, cut + 1);
+}
+
+/** What {@link openInput} opened. */
+export interface OpenedInput {
+  store: ManifestStore;
+  parserName: string;
+  reason: string;
+}
+
+/**
+ * Opens one input the user named: picks the parser (command line, config rule, auto-detection),
+ * gives it the config's `parserOptions` for that parser (also when auto-detected), and for the
+ * kerchunk parser the `root` that relative chunk URLs resolve against: `--root`, else the config's
+ * `parserOptions.kerchunk.root`, else the reference file's own folder. A reference set's chunk
+ * URLs are read only under its own place, `--root`, and `context.allowedPrefixes`.
+ */
+export async function openInput(
+  context: CliContext,
+  url: string,
+  original: string,
+  options: { parser?: string; root?: string; extraOptions?: Record<string, unknown> } = {},
+): Promise<OpenedInput> {
+  const rule = options.parser ? undefined : parserRuleFor(context.config, url, original);
+  let name = options.parser ?? rule?.parser;
+  let plugin: ParserPlugin | undefined;
+  let reason = name ? (options.parser ? `parser "${name}" named` : `config rule "${rule!.pattern}"`) : "";
+  if (!name) {
+    const selection = await context.registry.select(url, { reader: context.reader });
+    name = selection.name;
+    plugin = selection.plugin;
+    reason = selection.reason;
+  }
+  const parserOptions: Record<string, unknown> = {
+    ...(context.config.parserOptions?.[name] ?? {}),
+    ...(rule?.options ?? {}),
+    ...(options.extraOptions ?? {}),
+  };
+  const allowed = [...(context.allowedPrefixes ?? [])];
+  if (name === "kerchunk") {
+    const chosen = kerchunkRoot(context, parserOptions, options.root);
+    parserOptions.root = chosen ?? referenceFolder(url);
+    // A root the user chose is a place the user allowed.
+    if (chosen !== undefined) allowed.push(chosen);
+  }
+  const { store, parserName } = await openManifestStore(url, {
+    reader: context.reader,
+    registry: context.registry,
+    parser: plugin ?? name,
+    parserOptions,
+    ...(allowed.length ? { allowedPrefixes: allowed } : {}),
+  });
+  return { store, parserName, reason };
 }

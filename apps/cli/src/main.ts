@@ -17,8 +17,9 @@ Usage:
   vz virtualize <file|url|glob>... -o OUT [--parser NAME] [--group G] [--loadable a,b] [--drop a,b] [--format json|parquet|icechunk]
                [--combine by-coords|nested] [--concat-dim DIM]
                [--branch main] [--message "..."] [--append-dim time]   (icechunk: OUT is a repository path or s3://bucket/prefix)
-  vz inspect <file|url> [--parser NAME] [--group G] [--json] [--skip-unsupported]
-  vz read <file|url|icechunk repo> --var NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--json]
+               [--rename-paths OLD=NEW]   every group is written; --group G writes G's subtree as the root
+  vz inspect <file|url> [--parser NAME] [--group G] [--json] [--skip-unsupported] [--allow PREFIX]... [--root URL]
+  vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--parser NAME] [--json] [--allow PREFIX]... [--root URL]
   vz parsers [--json]
 
 Options:
@@ -28,13 +29,19 @@ Options:
   --slice SEL         vz read: Python-style selection per dimension, e.g. -1,:,0:10:2 (checked against the shape)
   --decode            vz read: apply CF _FillValue/missing_value, scale_factor and add_offset
   --skip-unsupported  leave out (and report) variables that cannot be virtualized instead of failing
+  --rename-paths OLD=NEW  chunk URLs starting with OLD (a URL or local path) start with NEW instead
   --parser NAME       parser to use (see 'vz parsers'); default: from vz.config.json, else auto-detected
   --config PATH       configuration file (default: vz.config.json or package.json#virtualizarr.config)
+  --allow PREFIX      a reference set (kerchunk, DMR++, Icechunk) may also read chunks under PREFIX
+                      (a URL prefix or a local folder; repeatable; config key "allow"). By default
+                      only its own folder (local) or origin/bucket (remote) is read.
+  --root URL          where relative chunk URLs of kerchunk references live (default: the reference
+                      file's folder; config parserOptions.kerchunk.root)
   -h, --help          this help;  -v, --version  the version
 `;
 
 /** Options that take a value (a following "-1,0" is their value, not an option). */
-const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow"]);
+const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths"]);
 
 /** Usage errors exit with 2. */
 class UsageError extends Error {}
@@ -72,8 +79,10 @@ export async function run(
         json: { type: "boolean" },
         decode: { type: "boolean" },
         "skip-unsupported": { type: "boolean" },
-        allow: { type: "string", multiple: true },
+        "rename-paths": { type: "string" },
         config: { type: "string" },
+        allow: { type: "string", multiple: true },
+        root: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -96,10 +105,10 @@ export async function run(
     const context = await createContext({
       ...(io.cwd ? { cwd: io.cwd } : {}),
       ...(values.config ? { configPath: values.config } : {}),
+      ...(values.allow ? { allow: values.allow } : {}),
       out,
       err,
     });
-    if (values.allow?.length) context.allowedPrefixes = [...(context.allowedPrefixes ?? []), ...values.allow];
     switch (command) {
       case "virtualize": {
         if (values.format && !["json", "parquet", "icechunk"].includes(values.format)) {
@@ -125,6 +134,8 @@ export async function run(
           ...(values["concat-dim"] ? { concatDim: values["concat-dim"] } : {}),
           ...(values.combine ? { combine: values.combine as "by-coords" | "nested" } : {}),
           ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
+          ...(values.root ? { root: values.root } : {}),
+          ...(values["rename-paths"] !== undefined ? { renamePaths: values["rename-paths"] } : {}),
         });
       }
       case "inspect":
@@ -134,6 +145,7 @@ export async function run(
           ...(values.group ? { group: values.group } : {}),
           ...(values.json ? { json: true } : {}),
           ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
+          ...(values.root ? { root: values.root } : {}),
         });
       case "read":
         if (rest.length !== 1) throw new UsageError("vz read takes one file or URL");
@@ -144,6 +156,7 @@ export async function run(
           ...(values.slice ? { slice: values.slice } : {}),
           ...(values.parser ? { parser: values.parser } : {}),
           ...(values.json ? { json: true } : {}),
+          ...(values.root ? { root: values.root } : {}),
         });
       case "parsers":
         return await parsersCommand(context, { ...(values.json ? { json: true } : {}) });

@@ -75,7 +75,12 @@ describe("vz", () => {
     const refs = JSON.parse(readFileSync(output, "utf8")) as { version: number; refs: Record<string, unknown> };
     expect(refs.version).toBe(1);
     expect(refs.refs["air/0.0.0"]).toEqual([expect.stringMatching(/^file:\/\/.*sample\.nc$/), expect.any(Number), expect.any(Number)]);
-    const back = await vz("read", output, "--var", "air", "--json", "--parser", "kerchunk");
+    // The references point at examples/, outside their own folder: refused until allowed.
+    const refused = await vz("read", output, "--var", "air", "--json", "--parser", "kerchunk");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("URL_NOT_ALLOWED");
+    expect(refused.out).toBe("");
+    const back = await vz("read", output, "--var", "air", "--json", "--parser", "kerchunk", "--allow", dirname(sample));
     expect(back.code).toBe(0);
     const direct = await vz("read", sample, "--var", "air", "--json");
     expect(JSON.parse(back.out).values).toEqual(JSON.parse(direct.out).values);
@@ -85,7 +90,7 @@ describe("vz", () => {
     const output = join(work, "sample.parq");
     expect((await vz("virtualize", sample, "--format", "parquet", "-o", output)).code).toBe(0);
     expect(existsSync(join(output, ".zmetadata"))).toBe(true);
-    const back = await vz("read", output, "--var", "precip", "--json");
+    const back = await vz("read", output, "--var", "precip", "--json", "--allow", dirname(sample));
     expect(back.code).toBe(0);
     const direct = await vz("read", sample, "--var", "precip", "--json");
     expect(JSON.parse(back.out).values).toEqual(JSON.parse(direct.out).values);

@@ -42,7 +42,7 @@ function airOracle(): { shape: number[]; sha256_le: string } {
 describe.skipIf(Boolean(skip))(`vz with Icechunk, as a child process without LD_PRELOAD${skip ? ` (skipped: ${skip})` : ""}`, () => {
   it("virtualize --format icechunk, then read --allow <data folder> gives h5py's values; without --allow a typed error", () => {
     const written = vz("virtualize", airPath, "--format", "icechunk", "-o", "air-repo");
-    expect(written.err).toMatch(/^committed [0-9A-Z]{20} to .*air-repo \(branch main\): 4 arrays, 1 virtual refs/);
+    expect(written.err).toMatch(/^committed [0-9A-Z]{20} to .*air-repo \(branch main\): 1 group, 4 arrays, 1 virtual refs/);
     expect(written.code).toBe(0);
 
     const read = vz("read", "air-repo", "--var", "air", "--json", "--allow", dataDir);

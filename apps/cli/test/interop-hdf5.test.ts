@@ -54,7 +54,7 @@ describe.skipIf(Boolean(skipReason))(`interop: vz kerchunk JSON opens in xarray$
     });
     if (code !== 0) {
       // A file vz refuses as a whole must say why with a typed error naming the file.
-      expect(stderr).toMatch(/^vz: error \[[A-Z_]+\]: /);
+      expect(stderr).toMatch(/^vz: error \[[A-Z_]+\]: /m);
       expect(stderr).toContain(file.split("/").pop()!);
       return;
     }

@@ -66,8 +66,23 @@ export {
 export type { ByteRange, CoalesceOptions, ObjectMeta, ObjectReader, ReadOptions } from "./readers/object-reader.js";
 export { MemoryReader } from "./readers/memory-reader.js";
 export { normalizeUrl, ReaderRegistry } from "./readers/reader-registry.js";
+export {
+  ALLOW_CONFIG_KEY,
+  ALLOW_FLAG,
+  ALLOW_OPTION,
+  checkReferenceUrl,
+  isMetadataAddress,
+  isReferencePolicyReader,
+  isSpecialHost,
+  normalizePrefix,
+  referencePlace,
+  registerHostResolver,
+  underPrefix,
+  withReferencePolicy,
+} from "./readers/reference-policy.js";
+export type { ReferencePolicyOptions, ReferencePolicyReader } from "./readers/reference-policy.js";
 export { DEFAULT_COALESCE_CONCURRENCY } from "./readers/object-reader.js";
-export { DEFAULT_HTTP_TIMEOUT_MS, HttpReader, parseContentRange, redactUrl } from "./readers/http-reader.js";
+export { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_REDIRECTS, HttpReader, parseContentRange, redactUrl } from "./readers/http-reader.js";
 export type { ErrorDetail, HttpReaderOptions, PreparedRequest } from "./readers/http-reader.js";
 export { parseS3Url, S3Reader, s3HttpUrl } from "./readers/s3-reader.js";
 export type { AwsCredentialsSource, S3ReaderOptions } from "./readers/s3-reader.js";
@@ -83,11 +98,20 @@ export { isVirtual, LoadedArray, VirtualDataset } from "./dataset/virtual-datase
 export type { NumericArray, Variable } from "./dataset/virtual-dataset.js";
 export { ParserRegistry, assertParserPlugin, SNIFF_BYTES } from "./registry/parser-registry.js";
 export type { ParserEntryInfo, ParserSelection } from "./registry/parser-registry.js";
-export { toVirtualDataset, loadArray } from "./dataset/to-virtual-dataset.js";
+export { toVirtualDataset, toVirtualDatatree, loadArray } from "./dataset/to-virtual-dataset.js";
+export { isVirtualDatatree, normalizeGroupPath, VirtualDatatree } from "./dataset/virtual-datatree.js";
+export type { DimSelection, Indexers, RenamePaths } from "./dataset/vz-ops.js";
+export { cfTimeEncodingOf, encodeTimeVariables } from "./dataset/encode-times.js";
+export { openVirtualDatatree } from "./api/open-virtual-datatree.js";
+export type { OpenVirtualDatatreeOptions } from "./api/open-virtual-datatree.js";
 export type { ToVirtualDatasetOptions } from "./dataset/to-virtual-dataset.js";
 export { openManifestStore, openVirtualDataset } from "./api/open-virtual-dataset.js";
 export type { OpenVirtualDatasetOptions } from "./api/open-virtual-dataset.js";
-export { registerCodecs, VZ_CODEC_NAMES } from "./codecs/register-codecs.js";
+export { ensureFloat16Array, registerCodecs, VZ_CODEC_NAMES } from "./codecs/register-codecs.js";
+export { CODEC_PACKAGES, missingCodecError, registerPluginCodecs } from "./codecs/plugin-codecs.js";
+export type { ZarrCodecClass } from "./codecs/plugin-codecs.js";
+export { readArrayValues } from "./store/read-values.js";
+export type { ArraySelection, ArrayValues } from "./store/read-values.js";
 export { Bz2Codec, decodeBzip2 } from "./codecs/bz2.js";
 export { chunkByteSize, elementByteSize } from "./codecs/chunk-size.js";
 export { fletcher32, Fletcher32Codec } from "./codecs/fletcher32.js";
@@ -99,6 +123,7 @@ export {
   asciiJsonPieces,
   attributesToJson,
   datasetsToKerchunkJsonPieces,
+  groupEntries,
   kerchunkJsonPieces,
   kerchunkToJson,
   toKerchunk,
@@ -128,12 +153,14 @@ export {
   expandGlob,
   harmonizeCfEncodings,
   openVirtualMfdataset,
+  openVirtualMfdatatree,
 } from "./api/open-virtual-mfdataset.js";
 export type {
   MfdatasetPaths,
   MfdatasetProgress,
   NestedPaths,
   OpenVirtualMfdatasetOptions,
+  OpenVirtualMfdatatreeOptions,
 } from "./api/open-virtual-mfdataset.js";
 export { createInProcessExecutor, isDatasetParsePool } from "./api/executor.js";
 export type {
@@ -145,11 +172,15 @@ export type {
 } from "./api/executor.js";
 export {
   dayNumber,
+  decodeCfTimes,
+  encodeCfTimes,
+  formatCfTime,
   isCfTimeUnits,
+  NAT,
   normalizeCalendar,
   parseCfTimeUnits,
   reencodeCfTimes,
 } from "./dataset/cf-time.js";
-export type { CfCalendar, CfTimeUnits, ReencodeOptions } from "./dataset/cf-time.js";
+export type { CfCalendar, CfTimeEncoding, CfTimeUnits, ReencodeOptions } from "./dataset/cf-time.js";
 export { CombineError, isCombineError } from "@vz/combine";
 export type { CombineAttrs, Compat, Join, VariableSelection } from "@vz/combine";

@@ -4,7 +4,7 @@
  * @module
  */
 export { FileReader, toUrl } from "./readers/node/file-reader.js";
-export { createDefaultReaders, isMetadataHost, s3OptionsFromEnv } from "./readers/node/default-readers.js";
+export { createDefaultReaders, isMetadataHost, metadataAddressCheck, s3OptionsFromEnv } from "./readers/node/default-readers.js";
 export type { DefaultReadersOptions } from "./readers/node/default-readers.js";
 export {
   createDiscoveredParserRegistry,

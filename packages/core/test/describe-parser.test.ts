@@ -86,6 +86,12 @@ describe("describeParser's assertions catch broken parsers", () => {
     expect(() => assertPluginDeclaration(toyPlugin, { name: "p" })).toThrow(/virtualizarr.parsers/);
     expect(() => assertPluginDeclaration(toyPlugin, { name: "p", virtualizarr: { parsers: { toy: "dist/index.js" } } })).toThrow(/relative module path/);
     expect(() => assertPluginDeclaration({ ...toyPlugin, description: "" }, { virtualizarr: { parsers: { toy: "./i.js" } } })).toThrow(/no description/);
+    // declared codecs and the plugin's codecs must agree
+    const codec = { fromConfig: () => ({}) };
+    const withCodec = { ...toyPlugin, codecs: { toy_codec: codec } };
+    expect(() => assertPluginDeclaration(withCodec, { name: "p", virtualizarr: { parsers: { toy: "./i.js" }, codecs: { toy: ["toy_codec"] } } })).not.toThrow();
+    expect(() => assertPluginDeclaration(withCodec, { name: "p", virtualizarr: { parsers: { toy: "./i.js" } } })).toThrow(/declares codecs \[\] for parser "toy".*provides \[toy_codec\]/);
+    expect(() => assertPluginDeclaration(toyPlugin, { name: "p", virtualizarr: { parsers: { toy: "./i.js" }, codecs: { toy: ["ghost"] } } })).toThrow(/declares codecs \[ghost\]/);
   });
 
   it("assertZarrMetadataDocument refuses inconsistent array metadata", () => {

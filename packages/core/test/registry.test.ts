@@ -129,7 +129,8 @@ describe("parser discovery from installed packages", () => {
     const elsewhere = mkdtempSync(join(tmpdir(), "vz-discovery-nodepath-"));
     process.env.NODE_PATH = join(project, "node_modules");
     try {
-      const { registry, searched } = createDiscoveredParserRegistry({ from: [elsewhere] });
+      const { registry, searched } = createDiscoveredParserRegistry({ from: [elsewhere], nodePath: true });
+      expect(createDiscoveredParserRegistry({ from: [elsewhere] }).registry.list()).toEqual([]);
       expect(registry.list().map((p) => p.name)).toEqual(expect.arrayContaining(["fake", "other"]));
       expect(searched).toContain(`${join(project, "node_modules")} (NODE_PATH)`);
     } finally {

@@ -10,6 +10,7 @@ import {
   type ArrayMetadata,
   ConcatError,
   InvalidArgumentError,
+  encodeTimeVariables,
   isVirtual,
   LoadedArray,
   ManifestArray,
@@ -208,7 +209,8 @@ export async function toIcechunk(
   options: ToIcechunkOptions = {},
 ): Promise<ToIcechunkResult> {
   const store: IcechunkStore = "store" in target ? target.store : target;
-  const groups = datasetGroups(data, options.group ?? "");
+  // times decoded by decodeTimes go back to their stored units
+  const groups = datasetGroups(data, options.group ?? "").map(([path, vds]): [string, VirtualDataset] => [path, encodeTimeVariables(vds, "toIcechunk")]);
   const batchSize = options.batchSize ?? 100_000;
   const validate = options.validateContainers ?? true;
   const append = options.appendDim !== undefined;

@@ -49,6 +49,9 @@ export const dmrppPlugin: ParserPlugin<DmrppParserOptions> = {
   name: "dmrpp",
   description: "DMR++ sidecars (OPeNDAP's XML chunk index of HDF5 / netCDF-4 / HDF4 files): one request for the XML, chunks referenced in the data file",
   extensions: ["dmrpp"],
+  // A DMR++ names its data file (href): a reference set, read only where the user allowed
+  // (by default the DMR++'s own folder or origin).
+  readsReferences: true,
   sniff: sniffDmrpp,
   create: createDmrppParser,
 };

@@ -39,6 +39,8 @@ export const kerchunkPlugin: ParserPlugin<KerchunkParserOptions> = {
   description: "kerchunk reference files (JSON version 0/1, Parquet directories): chunk references as they are",
   extensions: ["json", "parq", "parquet"],
   sniff: sniffKerchunk,
+  // A reference set: openVirtualDataset & co. read its chunk URLs only under allowed places.
+  readsReferences: true,
   create: createKerchunkParser,
 };
 

@@ -51,7 +51,8 @@ export function v2CodecToV3(codec: unknown, context: TranslationContext): CodecM
     throw new InvalidManifestError(`${describe(context)} has a codec without an "id": ${JSON.stringify(codec)}`, context);
   }
   const { id, ...configuration } = codec;
-  const name = id.startsWith("imagecodecs_") ? id : `numcodecs.${id}`;
+  // imagecodecs' numcodecs ids and vz's own (`vz_zero_pad`) are zarrita codec names as they stand
+  const name = id.startsWith("imagecodecs_") || id.startsWith("vz_") ? id : `numcodecs.${id}`;
   return Object.keys(configuration).length > 0 ? { name, configuration } : { name };
 }
 

@@ -138,6 +138,7 @@ describe("kerchunk JSON version 0, gen and codecs", () => {
           fill_value: -9,
         }),
         "l/.zarray": zarray({ shape: [4], chunks: [4], dtype: "<f4", compressor: { id: "imagecodecs_lzf" } }),
+        "p/.zarray": zarray({ shape: [5], chunks: [4], dtype: "|u1", filters: [{ id: "vz_zero_pad", nbytes: 4 }], compressor: { id: "imagecodecs_lzw" } }),
         "f/.zarray": zarray({ shape: [2, 3], chunks: [2, 3], dtype: "<f8", order: "F" }),
         "s/.zarray": zarray({ shape: [2], chunks: [2], dtype: "|O", filters: [{ id: "vlen-utf8" }], compressor: { id: "zlib", level: 1 } }),
         "c/.zarray": zarray({ shape: [2], chunks: [2], dtype: [["a", "<i4"]] }),
@@ -154,6 +155,8 @@ describe("kerchunk JSON version 0, gen and codecs", () => {
     ]);
     expect(z.metadata.fill_value).toBe(-9);
     expect(arrayAt(store.group, "l").metadata.codecs[1]).toEqual({ name: "imagecodecs_lzf" });
+    // vz's own ids (the TIFF short-strip padding) keep their name, as imagecodecs ids do
+    expect(arrayAt(store.group, "p").metadata.codecs.slice(1)).toEqual([{ name: "vz_zero_pad", configuration: { nbytes: 4 } }, { name: "imagecodecs_lzw" }]);
     expect(arrayAt(store.group, "f").metadata.codecs[0]).toEqual({ name: "transpose", configuration: { order: [1, 0] } });
     const s = arrayAt(store.group, "s");
     expect(s.metadata.data_type).toBe("string");

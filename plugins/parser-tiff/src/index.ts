@@ -4,11 +4,12 @@
  * @module
  */
 import { defineParserPlugin, type Parser, type ParserPlugin } from "@vz/core";
+import { TIFF_CODECS } from "./codecs/register.js";
 import { parseTiff, type TiffParserOptions } from "./parse-tiff.js";
 
-export { parseTiff } from "./parse-tiff.js";
+export { jpegColorspaces, parseTiff } from "./parse-tiff.js";
 export type { TiffParserOptions } from "./parse-tiff.js";
-export { registerTiffCodecs, TIFF_CODEC_NAMES } from "./codecs/register.js";
+export { registerTiffCodecs, TIFF_CODEC_NAMES, TIFF_CODECS } from "./codecs/register.js";
 export { decodeLzw } from "./codecs/lzw.js";
 export { decodePackBits } from "./codecs/packbits.js";
 export { undoFloatingPointPredictor, undoHorizontalDifferencing } from "./codecs/predictor.js";
@@ -39,13 +40,18 @@ export function createTiffParser(options: TiffParserOptions = {}): Parser {
   return (url, reader, readOptions) => parseTiff(url, reader, options, readOptions ?? {});
 }
 
-/** The plugin: `"virtualizarr": { "parsers": { "tiff": "./dist/index.js" } }` in package.json. */
+/**
+ * The plugin: `"virtualizarr": { "parsers": { "tiff": "./dist/index.js" }, "codecs": { "tiff": [...] } }`
+ * in package.json (the codec list equals {@link TIFF_CODEC_NAMES}).
+ */
 const plugin: ParserPlugin<TiffParserOptions> = defineParserPlugin<TiffParserOptions>({
   name: "tiff",
   description: "TIFF, BigTIFF, GeoTIFF and Cloud-Optimized GeoTIFF (tiles and strips of every IFD; overviews and masks as arrays)",
   extensions: TIFF_EXTENSIONS,
   sniff: sniffTiff,
   create: (options) => createTiffParser(options ?? {}),
+  // decoders of the chunks it describes, also used to read kerchunk/Icechunk references of TIFFs
+  codecs: TIFF_CODECS,
 });
 
 export default plugin;

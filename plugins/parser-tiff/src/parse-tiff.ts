@@ -308,6 +308,53 @@ function imageKind(subfileType: number, photometric: number | undefined): string
   return "image";
 }
 
+/** Names tifffile gives other photometric interpretations in `colorspace_data` (its PHOTOMETRIC enum). */
+const PHOTOMETRIC_ENUM_NAMES: Record<number, string> = {
+  4: "MASK",
+  8: "CIELAB",
+  9: "ICCLAB",
+  10: "ITULAB",
+  32803: "CFA",
+  32844: "LOGL",
+  32845: "LOGLUV",
+  34892: "LINEAR_RAW",
+};
+
+/**
+ * `colorspace_jpeg` / `colorspace_data` of the `imagecodecs_jpeg` configuration, as tifffile's
+ * `jpeg_decode_colorspace` sets them (libjpeg J_COLOR_SPACE numbers: 1 gray, 2 RGB, 3 YCbCr, 4 CMYK):
+ * - extra samples (RGBA, ...): neither is set;
+ * - YCbCr (6): decode to RGB (2);
+ * - RGB (2): decode to RGB; when the stream has no JFIF marker the JPEG colour space is forced to
+ *   RGB too (libjpeg would otherwise assume YCbCr and convert, e.g. Aperio SVS, Olympus SIS);
+ * - CMYK (5): decode to CMYK (4); other photometrics above 3 by name;
+ * - planar-separate: every plane decodes as grayscale (1).
+ */
+export function jpegColorspaces(
+  photometric: number,
+  planar: 1 | 2,
+  extraSamples: readonly number[],
+  jfif: boolean,
+): { colorspaceJpeg: number | null; colorspaceData: number | string | null } {
+  let colorspaceJpeg: number | null = null;
+  let colorspaceData: number | string | null = null;
+  if (extraSamples.length > 0) {
+    // as tifffile: leave both to the decoder
+  } else if (photometric === 6) colorspaceData = 2;
+  else if (photometric === 2) {
+    if (!jfif) colorspaceJpeg = 2;
+    colorspaceData = 2;
+  } else if (photometric === 5) colorspaceData = 4;
+  else if (photometric > 3) colorspaceData = PHOTOMETRIC_ENUM_NAMES[photometric] ?? null;
+  if (planar !== 1) colorspaceData = 1;
+  return { colorspaceJpeg, colorspaceData };
+}
+
+/** Whether the JPEG stream at the start of a strip/tile carries a JFIF APP0 marker (the bytes tifffile's `is_jfif` checks). */
+function isJfif(head: Uint8Array | undefined): boolean {
+  return head !== undefined && head.length >= 4 && head[0] === 0x4a && head[1] === 0x46 && head[2] === 0x49 && head[3] === 0x46;
+}
+
 /** Builds the ManifestArray of one IFD. */
 function buildArray(
   url: string,
@@ -316,6 +363,7 @@ function buildArray(
   fileSize: number,
   dims: { y: string; x: string; band: string },
   nodata: number | undefined,
+  jfif: boolean,
 ): ManifestArray {
   const { width, height, samples, planar, chunkHeight, chunkWidth, itemSize, compression, dataType } = info;
   const variable = String(info.ifd.index);
@@ -382,7 +430,10 @@ function buildArray(
     }
   }
   const codecs: CodecMetadata[] = [{ name: "bytes", configuration: { endian: little ? "little" : "big" } }];
-  if (!uncompressed && !info.tiled && height % chunkHeight !== 0) codecs.push({ name: "vz.zero_pad" });
+  if (!uncompressed && !info.tiled && height % chunkHeight !== 0) {
+    // the last strip decodes to fewer rows than a chunk holds (see codecs/zero-pad.ts)
+    codecs.push({ name: "vz_zero_pad", configuration: { nbytes: chunkShape.reduce((a, b) => a * b, 1) * itemSize } });
+  }
   if (info.predictor === 2 || info.predictor === 3) {
     codecs.push({
       name: info.predictor === 2 ? "imagecodecs_delta" : "imagecodecs_floatpred",
@@ -405,12 +456,13 @@ function buildArray(
       break;
     case 7: {
       const tables = info.values.get(TAG.JPEGTables);
+      const { colorspaceJpeg, colorspaceData } = jpegColorspaces(info.photometric ?? 1, info.planar, numbers(info.values.get(TAG.ExtraSamples)) ?? [], jfif);
       codecs.push({
         name: "imagecodecs_jpeg",
         configuration: {
           bitspersample: 8,
-          colorspace_data: info.photometric === 6 ? 2 : null,
-          colorspace_jpeg: null,
+          colorspace_data: colorspaceData,
+          colorspace_jpeg: colorspaceJpeg,
           header: null,
           tables: tables instanceof Uint8Array ? toBase64(tables) : null,
         },
@@ -601,6 +653,21 @@ async function parseTiffInner(url: string, reader: ObjectReader, options: TiffPa
     rootAttributes.GeoTransform = transform.join(" ");
   }
 
+  // JPEG RGB images: whether the first strip/tile starts with a JFIF marker decides the JPEG colour
+  // space (as in tifffile); the 4 bytes come with the header read or in one more batched request
+  const jfifRange = (info: ImageInfo): { offset: number; length: number } | undefined => {
+    const needed = info.compression === 7 && info.photometric === 2 && !info.values.has(TAG.ExtraSamples);
+    const offset = info.offsets[0] ?? 0;
+    const count = info.byteCounts[0] ?? 0;
+    return needed && offset !== 0 && count >= 11 && offset + 10 <= source.size ? { offset: offset + 6, length: 4 } : undefined;
+  };
+  const jfifRanges = infos.map(jfifRange).filter((r): r is { offset: number; length: number } => r !== undefined);
+  await source.prefetch(jfifRanges, "JPEG stream header");
+  const jfifOf = async (info: ImageInfo): Promise<boolean> => {
+    const range = jfifRange(info);
+    return range !== undefined && isJfif(await source.read(range.offset, range.length, "JPEG stream header"));
+  };
+
   const fullWidth = first(geoValues.get(TAG.ImageWidth)) ?? 0;
   const fullHeight = first(geoValues.get(TAG.ImageLength)) ?? 0;
   const arrays = new Map<string, ManifestArray>();
@@ -613,7 +680,7 @@ async function parseTiffInner(url: string, reader: ObjectReader, options: TiffPa
     const dims = { y: `y${suffix}`, x: `x${suffix}`, band: info.samples === bandSamples ? "band" : `band_${info.ifd.index}` };
     const gdalNodata = text(info.values.get(TAG.GdalNodata)) ?? text(geoValues.get(TAG.GdalNodata));
     const nodata = gdalNodata !== undefined ? parseNodata(gdalNodata) : undefined;
-    arrays.set(String(info.ifd.index), buildArray(url, info, structure.littleEndian, source.size, dims, nodata));
+    arrays.set(String(info.ifd.index), buildArray(url, info, structure.littleEndian, source.size, dims, nodata, await jfifOf(info)));
     const rotated = transform !== undefined && (transform[2] !== 0 || transform[4] !== 0);
     // other pages of a multi-page file are unrelated images: no coordinates unless on IFD 0's grid
     const related = sameGrid || imageKind(info.subfileType, info.photometric) !== "page";

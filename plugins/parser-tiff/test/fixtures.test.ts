@@ -113,7 +113,9 @@ describe.skipIf(!HAS_GDAL_PYTHON)("GDAL-written fixtures (skipped without /usr/b
     const planar = (await open("strip_partial_deflate_i16_band")).group.arrays.get("0")!;
     expect(planar.metadata.dimension_names).toEqual(["band", "y", "x"]);
     expect(planar.chunks).toEqual([1, 5, 29]);
-    expect(planar.metadata.codecs.map((c) => c.name)).toEqual(["bytes", "vz.zero_pad", "numcodecs.zlib"]);
+    expect(planar.metadata.codecs.map((c) => c.name)).toEqual(["bytes", "vz_zero_pad", "numcodecs.zlib"]);
+    // the padding codec carries the decoded chunk size: 1 x 5 x 29 int16
+    expect(planar.metadata.codecs[1]!.configuration).toEqual({ nbytes: 1 * 5 * 29 * 2 });
     const float = (await open("big_endian_f32_pred3_tiled")).group.arrays.get("0")!;
     expect(float.metadata.codecs).toEqual([
       { name: "bytes", configuration: { endian: "big" } },
@@ -122,7 +124,8 @@ describe.skipIf(!HAS_GDAL_PYTHON)("GDAL-written fixtures (skipped without /usr/b
     ]);
     expect(Number.isNaN(float.metadata.fill_value)).toBe(true);
     const delta = (await open("big_endian_u16_pred2_lzw_strip")).group.arrays.get("0")!;
-    expect(delta.metadata.codecs.map((c) => c.name)).toEqual(["bytes", "vz.zero_pad", "imagecodecs_delta", "imagecodecs_lzw"]);
+    expect(delta.metadata.codecs.map((c) => c.name)).toEqual(["bytes", "vz_zero_pad", "imagecodecs_delta", "imagecodecs_lzw"]);
+    expect(delta.metadata.codecs[1]!.configuration).toEqual({ nbytes: 7 * 40 * 2 * 2 });
     expect(delta.metadata.codecs[2]!.configuration).toEqual({ axis: -2, dist: 1, dtype: ">u2", shape: [7, 40, 2] });
   });
 

@@ -1,5 +1,5 @@
-import { endianOf, InvalidArgumentError, type ManifestArray, openManifestStore, toNumpyDtype } from "@vz/core";
-import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { endianOf, InvalidArgumentError, type ManifestArray, ManifestGroup, toNumpyDtype } from "@vz/core";
+import { type CliContext, inputUrl, openInput } from "../context.js";
 import { formatBytes, formatTable } from "../format.js";
 
 /** Facts about one array of the tree. */
@@ -43,21 +43,25 @@ function describeArray(path: string, array: ManifestArray): ArrayReport {
 export async function inspectCommand(
   context: CliContext,
   input: string,
-  options: { parser?: string; json?: boolean; group?: string; skipUnsupported?: boolean },
+  options: { parser?: string; json?: boolean; group?: string; root?: string; skipUnsupported?: boolean },
 ): Promise<number> {
   const url = inputUrl(context, input);
-  const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
-  const { store, parserName, reason } = await openManifestStore(url, {
-    reader: context.reader,
-    registry: context.registry,
-    ...choice,
+  const { store, parserName, reason } = await openInput(context, url, input, {
+    ...(options.parser ? { parser: options.parser } : {}),
+    ...(options.root ? { root: options.root } : {}),
+    ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
   });
   const root = options.group ? store.group.resolve(options.group) : store.group;
-  if (!root || !("walkArrays" in root)) {
-    const groups = [...store.group.walkGroups()].map(([path]) => `/${path}`).join(", ") || "(none below the root)";
-    throw new InvalidArgumentError(`vz inspect: no group "${options.group}" in ${url}; groups: ${groups}`, { url });
+  if (!(root instanceof ManifestGroup)) {
+    const available = [...store.group.walkGroups()].map(([path]) => `/${path}`).join(", ") || "(none below the root)";
+    throw new InvalidArgumentError(`vz inspect: no group "${options.group}" in ${url}; groups: ${available}`, { url });
   }
-  const groups = [...root.walkGroups()].map(([path, group]) => ({ path: `/${path}`, attributes: group.attributes }));
+  const groups = [...root.walkGroups()].map(([path, group]) => ({
+    path: `/${path}`,
+    attributes: group.attributes,
+    arrays: [...group.arrays.keys()],
+    groups: [...group.groups.keys()],
+  }));
   const arrays = [...root.walkArrays()].map(([path, array]) => describeArray(`/${path}`, array));
   const diagnostics = store.diagnostics.map((d) => ({ code: d.code, variable: d.variable, message: d.message }));
   if (options.json) {
@@ -68,9 +72,15 @@ export async function inspectCommand(
   const totalBytes = arrays.reduce((n, a) => n + a.manifestBytes, 0);
   context.out(`${url}\nparser: ${parserName} (${reason})\n`);
   context.out(`${groups.length} group(s), ${arrays.length} array(s), ${totalChunks} chunk reference(s), manifests ${formatBytes(totalBytes)}\n\n`);
+  // The tree: one line per group, indented by depth, with its arrays and attribute names.
   for (const group of groups) {
+    const depth = group.path === "/" ? 0 : group.path.split("/").length - 1;
     const names = Object.keys(group.attributes);
-    context.out(`group ${group.path}${names.length ? `  attributes: ${names.join(", ")}` : ""}\n`);
+    const label = group.path === "/" ? "/" : `${group.path.slice(group.path.lastIndexOf("/") + 1)}/`;
+    context.out(
+      `${"  ".repeat(depth)}${label}  ${group.arrays.length} array(s)${group.arrays.length ? `: ${group.arrays.join(", ")}` : ""}` +
+        `${names.length ? `  attributes: ${names.join(", ")}` : ""}\n`,
+    );
   }
   context.out("\n");
   context.out(

@@ -1,7 +1,7 @@
 import type { CliContext } from "../context.js";
 import { formatTable } from "../format.js";
 
-/** `vz parsers`: the parser plugins discovered (name, package, version, description). */
+/** `vz parsers`: the parser plugins discovered (name, package, version, description; `--json` also lists the codecs each provides). */
 export async function parsersCommand(context: CliContext, options: { json?: boolean }): Promise<number> {
   const rows = [];
   for (const info of context.registry.list()) {
@@ -11,7 +11,7 @@ export async function parsersCommand(context: CliContext, options: { json?: bool
     } catch (error) {
       description = `(failed to load: ${(error as Error).message})`;
     }
-    rows.push({ name: info.name, package: info.packageName ?? "", version: info.version ?? "", description });
+    rows.push({ name: info.name, package: info.packageName ?? "", version: info.version ?? "", description, codecs: [...(info.codecs ?? [])] });
   }
   if (options.json) {
     context.out(`${JSON.stringify({ parsers: rows, errors: context.pluginErrors.map((e) => e.message) }, null, 2)}\n`);

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, isVzError, ManifestArray, openManifestStore, registerCodecs } from "@vz/core";
+import { InvalidArgumentError, isVzError, ManifestArray, readArrayValues, registerCodecs, registerPluginCodecs } from "@vz/core";
 import * as zarr from "zarrita";
-import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { type CliContext, inputUrl, openInput } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
 import { decodeCf, parseSelection, toZarritaSelection } from "../selection.js";
 
@@ -20,7 +20,7 @@ export interface ReadOptions {
 export async function readCommand(
   context: CliContext,
   input: string,
-  options: ReadOptions & { parser?: string },
+  options: ReadOptions & { parser?: string; root?: string },
 ): Promise<number> {
   const localPath = resolve(context.cwd, input.replace(/^file:\/\//, ""));
   const isDirectory = !/^[a-z][a-z0-9+.-]*:\/\//i.test(input.replace(/^file:\/\//, "")) && existsSync(localPath) && statSync(localPath).isDirectory();
@@ -32,15 +32,17 @@ export async function readCommand(
   }
   const url = inputUrl(context, input);
   const parserName = options.parser ?? (isZarrStore ? "zarr" : isDirectory ? "kerchunk" : undefined);
-  const choice = parserChoice(context, url, input, parserName);
-  const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
+  const { store } = await openInput(context, url, input, {
+    ...(parserName ? { parser: parserName } : {}),
+    ...(options.root ? { root: options.root } : {}),
+  });
   const path = options.variable.replace(/^\/+/, "");
   const node = store.group.resolve(path);
   if (!(node instanceof ManifestArray)) {
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
   }
-  return printArray(context, store as unknown as zarr.Readable, path, options);
+  return printArray(context, store as unknown as zarr.Readable, path, options, url);
 }
 
 /**
@@ -70,15 +72,15 @@ async function readIcechunk(
   return printArray(context, store as zarr.Readable, path, options);
 }
 
-async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions): Promise<number> {
+async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions, url?: string): Promise<number> {
   registerCodecs(); // an Icechunk store is not a ManifestStore, which would register them itself
+  registerPluginCodecs(context.registry); // codecs of installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...)
   const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
   // Checked against the shape before anything is read: a bad selection never reaches a reader.
   const selection = parseSelection(options.slice, { variable: path, shape: array.shape, dimensionNames: array.dimensionNames });
-  const result = await zarr.get(array, toZarritaSelection(selection));
+  const result = await readArrayValues(store, path, { selection: toZarritaSelection(selection), ...(url ? { url } : {}) });
   const plain = (value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
-  const raw: ArrayLike<unknown> =
-    typeof result === "object" && result !== null && "data" in result ? (result.data as ArrayLike<unknown>) : [result];
+  const raw: ArrayLike<unknown> = typeof result.data === "object" ? result.data : [result.data];
   let dtype: string = array.dtype;
   let values: unknown[];
   let note = "";

@@ -2,14 +2,15 @@ import { resolve } from "node:path";
 import {
   expandGlob,
   InvalidArgumentError,
+  type ParserPlugin,
   type MfdatasetProgress,
-  openManifestStore,
-  openVirtualMfdataset,
-  toVirtualDataset,
-  type VirtualDataset,
+  NotFoundError,
+  openVirtualMfdatatree,
+  toVirtualDatatree,
+  type VirtualDatatree,
 } from "@vz/core";
 import { writeKerchunk } from "@vz/core/node";
-import { type CliContext, inputUrl, parserChoice } from "../context.js";
+import { type CliContext, inputUrl, kerchunkRoot, openInput, parserChoice, referenceFolder } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
 import { formatBytes } from "../format.js";
 
@@ -17,6 +18,7 @@ import { formatBytes } from "../format.js";
 export interface VirtualizeOptions {
   output: string;
   parser?: string;
+  /** Write only this group's subtree (it becomes the root of the output). Default: every group. */
   group?: string;
   loadable?: string[];
   drop?: string[];
@@ -29,9 +31,40 @@ export interface VirtualizeOptions {
   combine?: "by-coords" | "nested";
   /** Leave out variables the parser cannot virtualize (reported on stderr) instead of failing. */
   skipUnsupported?: boolean;
+  /** kerchunk inputs: where relative chunk URLs live (default: the reference file's folder). */
+  root?: string;
+  /** "OLD=NEW": chunk URLs starting with OLD start with NEW instead (e.g. file:///data/=s3://bucket/data/). */
+  renamePaths?: string;
 }
 
-/** `vz virtualize <input>... -o OUT`: virtualize files and write kerchunk references atomically. */
+/**
+ * Prefix replacement for `--rename-paths OLD=NEW`. OLD may be a URL prefix or a local path (matched
+ * as its file:// URL); every chunk URL must start with OLD — a URL that does not is an error, so
+ * that no chunk is left pointing at the old place unnoticed.
+ */
+export function prefixRename(context: CliContext, spec: string): { old: string; next: string; rename: (url: string) => string } {
+  const eq = spec.indexOf("=");
+  if (eq <= 0 || eq === spec.length - 1) {
+    throw new InvalidArgumentError(`--rename-paths "${spec}": expected OLD=NEW (e.g. file:///data/=s3://bucket/data/)`);
+  }
+  const oldText = spec.slice(0, eq);
+  const next = spec.slice(eq + 1);
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(oldText);
+  let old = isUrl ? oldText : inputUrl(context, oldText);
+  if (oldText.endsWith("/") && !old.endsWith("/")) old += "/";
+  return {
+    old,
+    next,
+    rename: (url) => {
+      if (!url.startsWith(old)) {
+        throw new InvalidArgumentError(`--rename-paths: chunk URL ${url} does not start with ${old}`, { url });
+      }
+      return next + url.slice(old.length);
+    },
+  };
+}
+
+/** `vz virtualize <input>... -o OUT`: virtualize files (every group) and write kerchunk references atomically. */
 export async function virtualizeCommand(context: CliContext, inputs: string[], options: VirtualizeOptions): Promise<number> {
   if (inputs.length === 0) throw new InvalidArgumentError("vz virtualize: give at least one file or URL");
   if (!options.output) throw new InvalidArgumentError("vz virtualize: -o/--output is required");
@@ -39,17 +72,21 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   const started = performance.now();
   // Icechunk is optional: fail before parsing anything when it is not installed.
   const icechunk = format === "icechunk" ? await importIcechunk("vz virtualize --format icechunk") : undefined;
-  let singleStore: Awaited<ReturnType<typeof openManifestStore>>["store"] | undefined;
   const multi = inputs.length > 1 || inputs.some(isGlob) || options.concatDim !== undefined || options.combine !== undefined;
-  let vds: VirtualDataset;
+  let tree: VirtualDatatree;
+  let skipped = 0;
   let fileCount = 1;
   if (multi) {
     const urls = await expandInputs(context, inputs);
     fileCount = urls.length;
-    const choice = parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
+    const choice = await referenceAwareChoice(
+      context,
+      parserChoice(context, urls[0]!, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {}),
+      options.root,
+    );
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const progress = createProgress(context);
-    vds = await openVirtualMfdataset(urls, {
+    tree = await openVirtualMfdatatree(urls, {
       reader: context.reader,
       registry: context.registry,
       ...choice,
@@ -64,36 +101,43 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   } else {
     const input = inputs[0]!;
     const url = inputUrl(context, input);
-    const choice = parserChoice(context, url, input, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {});
-    const { store } = await openManifestStore(url, { reader: context.reader, registry: context.registry, ...choice });
-    singleStore = store;
+    const { store } = await openInput(context, url, input, {
+      ...(options.parser ? { parser: options.parser } : {}),
+      ...(options.root ? { root: options.root } : {}),
+      ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
+    });
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
     }
-    vds = await toVirtualDataset(store, {
+    skipped = store.diagnostics.length;
+    tree = await toVirtualDatatree(store, {
       url,
       ...(options.group ? { group: options.group } : {}),
       ...(options.loadable ? { loadableVariables: options.loadable } : {}),
       ...(options.drop ? { dropVariables: options.drop } : {}),
     });
   }
-  if (format === "icechunk") {
+  const where = `${inputs.length === 1 ? inputs[0] : `${fileCount} files`}${options.group ? ` (group "${options.group}")` : ""}`;
+  if (tree.variableCount === 0) {
+    const why = skipped > 0 ? ` (the parser reported ${skipped} skipped item(s) above)` : options.drop?.length ? " (after --drop)" : "";
+    throw new NotFoundError(`vz virtualize: ${where} has no variables in any group${why}; nothing to write (${options.output} not written)`, {
+      url: inputs.length === 1 ? inputUrl(context, inputs[0]!) : inputs.join(", "),
+    });
+  }
+  if (options.renamePaths !== undefined) {
+    const { old, next, rename } = prefixRename(context, options.renamePaths);
+    tree = tree.renamePaths(rename);
+    context.err(`renamed chunk URLs: ${old} -> ${next}\n`);
+  }
+  const groups = [...tree.walk()].length;
+  const groupText = `${groups} group${groups === 1 ? "" : "s"}`;
+  const filesText = fileCount === 1 ? "" : `${fileCount} files, `;
+  if (icechunk) {
     const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.output) ? options.output : resolve(context.cwd, options.output);
     const s3 = context.config.readers?.s3;
-    // One file without --group: write the whole tree (every group).
-    let data: VirtualDataset | Map<string, VirtualDataset> = vds;
-    if (singleStore && !options.group) {
-      const groups = [...singleStore.group.walkGroups()].filter(([path]) => path !== "");
-      if (groups.length > 0) {
-        const url = inputUrl(context, inputs[0]!);
-        const tree = new Map<string, VirtualDataset>([["", vds]]);
-        for (const [path] of groups) {
-          tree.set(path, await toVirtualDataset(singleStore, { url, group: path, ...(options.drop ? { dropVariables: options.drop } : {}) }));
-        }
-        data = tree;
-      }
-    }
-    const result = await icechunk!.writeIcechunk(data, {
+    // The whole tree (every group; the --group subtree as the root).
+    const data = groups === 1 ? tree.dataset : tree.toMap();
+    const result = await icechunk.writeIcechunk(data, {
       location,
       ...(options.branch ? { branch: options.branch } : {}),
       ...(options.message ? { message: options.message } : {}),
@@ -102,19 +146,18 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
       reader: context.reader,
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
-    const groupCount = data instanceof Map ? `${data.size} groups, ` : "";
     context.err(
-      `committed ${result.snapshotId} to ${location} (branch ${options.branch ?? "main"}): ${groupCount}${result.arrays} arrays, ${result.virtualRefs} virtual refs, ${result.realChunks} real chunks, in ${seconds} s\n`,
+      `committed ${result.snapshotId} to ${location} (branch ${options.branch ?? "main"}): ${filesText}${groupText}, ${result.arrays} arrays, ${result.virtualRefs} virtual refs, ${result.realChunks} real chunks, in ${seconds} s\n`,
     );
     return 0;
   }
   const output = resolve(context.cwd, options.output);
-  const result: unknown = await writeKerchunk(vds, output, { format });
+  const result: unknown = await writeKerchunk(tree, output, { format });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;
   const size = typeof bytes === "number" ? `, ${formatBytes(bytes)}` : "";
   context.err(
-    `wrote ${output} (${format}${size}): ${fileCount === 1 ? "" : `${fileCount} files, `}${vds.variables.size} variables, ${vds.chunkCount} chunk references, in ${seconds} s\n`,
+    `wrote ${output} (${format}${size}): ${filesText}${groupText}, ${tree.variableCount} variables, ${tree.chunkCount} chunk references, in ${seconds} s\n`,
   );
   return 0;
 }
@@ -141,6 +184,32 @@ export async function expandInputs(context: CliContext, inputs: readonly string[
     urls.push(...(await expandGlob(pattern, context.reader)));
   }
   return urls;
+}
+
+/**
+ * For many kerchunk reference files: each file's relative chunk URLs resolve against its own folder
+ * (unless `--root` or the config's `parserOptions.kerchunk.root` name one), and the allowed places
+ * are `context.allowedPrefixes` plus a root the user chose.
+ */
+async function referenceAwareChoice(
+  context: CliContext,
+  choice: { parser?: string; parserOptions: Record<string, unknown> },
+  root: string | undefined,
+): Promise<{ parser?: string | ParserPlugin; parserOptions: Record<string, unknown>; allowedPrefixes?: string[] }> {
+  const allowed = [...(context.allowedPrefixes ?? [])];
+  if (choice.parser !== "kerchunk") return { ...choice, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+  const plugin = await context.registry.get("kerchunk");
+  const chosen = kerchunkRoot(context, choice.parserOptions, root);
+  if (chosen !== undefined) {
+    allowed.push(chosen);
+    return { parser: plugin, parserOptions: { ...choice.parserOptions, root: chosen }, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+  }
+  const perFile: ParserPlugin = {
+    ...plugin,
+    create: (options) => (url, reader, readOptions) =>
+      plugin.create({ ...(options as Record<string, unknown>), root: referenceFolder(url) })(url, reader, readOptions),
+  };
+  return { parser: perFile, parserOptions: choice.parserOptions, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
 }
 
 /** A one-line progress bar on stderr when it is a terminal; a final count otherwise. */

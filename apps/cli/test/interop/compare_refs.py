@@ -16,6 +16,38 @@ import zarr
 warnings.filterwarnings("ignore")
 
 
+def _read_references_one_by_one():
+    """Works around a bug of fsspec's ReferenceFileSystem.cat (Debian's fsspec 2022.11): it sorts
+    the byte ranges it merges, but when nothing was merged it pairs the sorted results with the
+    unsorted keys, so chunks whose offsets decrease in the file come back swapped (e.g.
+    ATL03_gt1l.h5 gt1l/bckgrd_atlas/*, whose chunk 1 lies before chunk 0). The references are
+    right (they equal h5py's get_chunk_info); reading each key on its own returns its bytes."""
+    from fsspec.implementations.reference import ReferenceFileSystem
+    if getattr(ReferenceFileSystem, "_vz_one_by_one", False):
+        return
+    original = ReferenceFileSystem.cat
+
+    def cat(self, path, recursive=False, on_error="raise", **kwargs):
+        if not isinstance(path, list) or recursive:
+            return original(self, path, recursive=recursive, on_error=on_error, **kwargs)
+        out = {}
+        for key in path:
+            try:
+                out[key] = self.cat_file(key)
+            except Exception as e:  # noqa: BLE001 - same contract as fsspec's cat
+                if on_error == "raise":
+                    raise
+                if on_error == "return":
+                    out[key] = e
+        return out
+
+    ReferenceFileSystem.cat = cat
+    ReferenceFileSystem._vz_one_by_one = True
+
+
+_read_references_one_by_one()
+
+
 def same(a, b):
     a = np.asarray(a)
     b = np.asarray(b)

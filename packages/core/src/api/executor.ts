@@ -72,6 +72,8 @@ export interface PoolParseOptions {
   dropVariables?: readonly string[];
   loadableVariables?: readonly string[];
   decodeTimes?: boolean;
+  /** Places chunk URLs of a reference set may point into besides its own (see `OpenVirtualDatasetOptions.allowedPrefixes`). */
+  allowedPrefixes?: readonly string[];
 }
 
 /**

@@ -8,8 +8,9 @@
  */
 import type { CombineAttrs, Compat, Join, VariableSelection } from "@vz/combine";
 import { isCfTimeUnits, normalizeCalendar, parseCfTimeUnits, reencodeCfTimes } from "../dataset/cf-time.js";
-import { toVirtualDataset, type ToVirtualDatasetOptions } from "../dataset/to-virtual-dataset.js";
+import { toVirtualDataset, toVirtualDatatree, type ToVirtualDatasetOptions } from "../dataset/to-virtual-dataset.js";
 import { LoadedArray, type Variable, VirtualDataset } from "../dataset/virtual-dataset.js";
+import { VirtualDatatree } from "../dataset/virtual-datatree.js";
 import {
   ConcatError,
   InvalidArgumentError,
@@ -50,6 +51,11 @@ export interface OpenVirtualMfdatasetOptions extends Omit<ToVirtualDatasetOption
   registry?: ParserRegistry;
   /** Reads (and lists, for globs) the files. Required. */
   reader: ObjectReader;
+  /**
+   * Where chunk URLs of reference sets (inputs a `readsReferences` parser reads, e.g. kerchunk)
+   * may point besides each reference set's own place; see `OpenVirtualDatasetOptions.allowedPrefixes`.
+   */
+  allowedPrefixes?: readonly string[];
   /** "byCoords" (default, as xarray): order by dimension coordinates; "nested": by the order of `paths`. */
   combine?: "byCoords" | "nested";
   /** Dimension(s) to concatenate along for `combine: "nested"` (one per nesting level; null merges). */
@@ -353,14 +359,19 @@ function isExecutor(value: unknown): value is Executor {
   return typeof value === "object" && value !== null && !isDatasetParsePool(value) && typeof (value as Executor).map === "function";
 }
 
-async function openWith(
-  paths: MfdatasetPaths,
-  options: OpenVirtualMfdatasetOptions,
-  combine: "byCoords" | "nested",
-  concurrency: number,
-  executor: Executor,
-  pool: DatasetParsePool | undefined,
-): Promise<VirtualDataset> {
+/** Paths, parser and attribute-source resolved once for all files. */
+interface Prepared {
+  structure: NestedPaths;
+  shape: "flat" | "nested";
+  urls: string[];
+  attrsIndex: number | undefined;
+  registry: ParserRegistry;
+  parser: OpenVirtualMfdatasetOptions["parser"];
+  /** Whether the resolved parser reads reference sets (its chunk URLs then go through the allow policy). */
+  readsReferences: boolean | undefined;
+}
+
+async function prepare(paths: MfdatasetPaths, options: OpenVirtualMfdatasetOptions, combine: "byCoords" | "nested", pool: DatasetParsePool | undefined): Promise<Prepared> {
   // Expand paths.
   let structure: NestedPaths;
   if (typeof paths === "string") structure = await expandGlob(paths, options.reader, options.signal ? { signal: options.signal } : undefined);
@@ -382,42 +393,42 @@ async function openWith(
   // Resolve an explicit parser once (not per file).
   const registry = options.registry ?? new ParserRegistry();
   let parser = options.parser;
+  let readsReferences: boolean | undefined;
   if (!pool && parser !== undefined && typeof parser !== "function") {
     const selection = await registry.select(urls[0]!, { parser, reader: options.reader, parserOptions: options.parserOptions });
+    readsReferences = selection.plugin?.readsReferences === true;
     const resolved = selection.parser;
     const name = selection.name;
     parser = Object.defineProperty((url: string, reader: ObjectReader, opts?: ReadOptions) => resolved(url, reader, opts), "name", { value: name });
   }
+  return { structure, shape, urls, attrsIndex, registry, parser, readsReferences };
+}
 
+function datasetOptionsOf(options: OpenVirtualMfdatasetOptions) {
+  return {
+    ...(options.group !== undefined ? { group: options.group } : {}),
+    ...(options.dropVariables ? { dropVariables: options.dropVariables } : {}),
+    ...(options.loadableVariables ? { loadableVariables: options.loadableVariables } : {}),
+    ...(options.decodeTimes !== undefined ? { decodeTimes: options.decodeTimes } : {}),
+  };
+}
+
+/** Runs `openOne` on every file with the executor, reporting progress and naming the file in errors. */
+async function openAll<T>(
+  prepared: Prepared,
+  options: OpenVirtualMfdatasetOptions,
+  concurrency: number,
+  executor: Executor,
+  openOne: (url: string) => Promise<T>,
+): Promise<T[]> {
+  const { urls } = prepared;
   let done = 0;
   const total = urls.length;
-  const datasets = await executor.map(
+  return executor.map(
     urls,
     async (url, index) => {
       try {
-        const datasetOptions = {
-          ...(options.group !== undefined ? { group: options.group } : {}),
-          ...(options.dropVariables ? { dropVariables: options.dropVariables } : {}),
-          ...(options.loadableVariables ? { loadableVariables: options.loadableVariables } : {}),
-          ...(options.decodeTimes !== undefined ? { decodeTimes: options.decodeTimes } : {}),
-        };
-        let dataset: VirtualDataset;
-        if (pool) dataset = await pool.parseDataset(url, datasetOptions, options.signal);
-        else {
-          const { store } = await openManifestStore(url, {
-            reader: options.reader,
-            registry,
-            ...(parser !== undefined ? { parser } : {}),
-            ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-          dataset = await toVirtualDataset(store, { url, ...datasetOptions, ...(options.signal ? { signal: options.signal } : {}) });
-        }
-        if (options.preprocess) {
-          dataset = await options.preprocess(dataset, url);
-          if (!(dataset instanceof VirtualDataset)) throw new InvalidArgumentError(`preprocess did not return a VirtualDataset`, { url });
-        }
-        return dataset;
+        return await openOne(url);
       } catch (error) {
         throw inFile(error, index, total, url);
       }
@@ -431,7 +442,24 @@ async function openWith(
       },
     },
   );
+}
 
+async function openStore(url: string, prepared: Prepared, options: OpenVirtualMfdatasetOptions) {
+  const { store } = await openManifestStore(url, {
+    reader: options.reader,
+    registry: prepared.registry,
+    ...(prepared.parser !== undefined ? { parser: prepared.parser } : {}),
+    ...(prepared.readsReferences !== undefined ? { readsReferences: prepared.readsReferences } : {}),
+    ...(options.allowedPrefixes ? { allowedPrefixes: options.allowedPrefixes } : {}),
+    ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return store;
+}
+
+/** Harmonises and combines one dataset per file (one group of every file, for trees). */
+function combineOpened(datasets: readonly VirtualDataset[], prepared: Prepared, options: OpenVirtualMfdatasetOptions, combine: "byCoords" | "nested"): VirtualDataset {
+  const { urls, structure, shape, attrsIndex } = prepared;
   const harmonized = harmonizeCfEncodings(datasets, urls);
   const common = {
     labels: urls,
@@ -447,4 +475,127 @@ async function openWith(
       : combineDatasetsByCoords(harmonized, { ...common, ...(options.gaps ? { gaps: options.gaps } : {}) });
   if (attrsIndex !== undefined) combined.attrs = { ...harmonized[attrsIndex]!.attrs };
   return combined;
+}
+
+async function openWith(
+  paths: MfdatasetPaths,
+  options: OpenVirtualMfdatasetOptions,
+  combine: "byCoords" | "nested",
+  concurrency: number,
+  executor: Executor,
+  pool: DatasetParsePool | undefined,
+): Promise<VirtualDataset> {
+  const prepared = await prepare(paths, options, combine, pool);
+  const datasetOptions = datasetOptionsOf(options);
+  const datasets = await openAll(prepared, options, concurrency, executor, async (url) => {
+    let dataset: VirtualDataset;
+    if (pool) dataset = await pool.parseDataset(url, { ...datasetOptions, ...(options.allowedPrefixes ? { allowedPrefixes: options.allowedPrefixes } : {}) }, options.signal);
+    else {
+      const store = await openStore(url, prepared, options);
+      dataset = await toVirtualDataset(store, { url, ...datasetOptions, ...(options.signal ? { signal: options.signal } : {}) });
+    }
+    if (options.preprocess) {
+      dataset = await options.preprocess(dataset, url);
+      if (!(dataset instanceof VirtualDataset)) throw new InvalidArgumentError(`preprocess did not return a VirtualDataset`, { url });
+    }
+    return dataset;
+  });
+  return combineOpened(datasets, prepared, options, combine);
+}
+
+/** Options of {@link openVirtualMfdatatree}. */
+export interface OpenVirtualMfdatatreeOptions extends Omit<OpenVirtualMfdatasetOptions, "parallel" | "preprocess"> {
+  /** `false` (default) or an {@link Executor}; worker threads and parse pools return datasets, not trees. */
+  parallel?: false | Executor;
+  /** Transforms each group's dataset of each file before combining; `path` is the group ("" = root). */
+  preprocess?: (dataset: VirtualDataset, url: string, path: string) => VirtualDataset | Promise<VirtualDataset>;
+}
+
+/**
+ * Opens many files that share a group structure (e.g. granules of one product, each with the
+ * same nested groups) as one VirtualDatatree, combining group by group: the group at path P of
+ * the result is `openVirtualMfdataset` of group P of every file, with the same options (combine,
+ * concatDim, compat, join, ...). `group` picks the subtree every file is opened at. Every file
+ * must have the same groups (a group missing in one file is a ConcatError naming both); a group
+ * with no variables in any file keeps its attributes (from the first file, or `attrsFile`).
+ * @example
+ * const tree = await openVirtualMfdatatree("s3://bucket/SMAP/*.h5", { reader, parser: "hdf5", combine: "nested", concatDim: "time" });
+ * await writeKerchunk(tree, "smap.json");
+ */
+export async function openVirtualMfdatatree(paths: MfdatasetPaths, options: OpenVirtualMfdatatreeOptions): Promise<VirtualDatatree> {
+  if (!options?.reader) throw new InvalidArgumentError("openVirtualMfdatatree: a reader is required");
+  const parallel = options.parallel as unknown;
+  if (parallel !== undefined && parallel !== false && !isExecutor(parallel)) {
+    throw new UnsupportedFeatureError(
+      "parallel-threads",
+      "openVirtualMfdatatree: parallel must be false or an Executor (worker threads and parse pools return single datasets, not trees)",
+    );
+  }
+  const combine = options.combine ?? "byCoords";
+  if (combine !== "byCoords" && combine !== "nested") throw new InvalidArgumentError(`openVirtualMfdatatree: unknown combine "${String(combine)}"`);
+  if (combine === "byCoords" && options.concatDim !== undefined) {
+    throw new InvalidArgumentError('openVirtualMfdatatree: concatDim has no effect with combine: "byCoords" (use combine: "nested")');
+  }
+  if (combine === "nested" && options.concatDim === undefined) {
+    throw new InvalidArgumentError('openVirtualMfdatatree: combine: "nested" needs concatDim (a dimension name, null to merge, or one per nesting level)');
+  }
+  const concurrency = options.concurrency ?? DEFAULT_MFDATASET_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`openVirtualMfdatatree: concurrency must be a positive integer, got ${concurrency}`);
+  const executor: Executor = isExecutor(parallel) ? parallel : createInProcessExecutor();
+  const mfOptions = { ...options, parallel: false } as OpenVirtualMfdatasetOptions;
+  const prepared = await prepare(paths, mfOptions, combine, undefined);
+  const datasetOptions = datasetOptionsOf(mfOptions);
+  const trees = await openAll(prepared, mfOptions, concurrency, executor, async (url) => {
+    const store = await openStore(url, prepared, mfOptions);
+    let tree = await toVirtualDatatree(store, { url, ...datasetOptions, ...(options.signal ? { signal: options.signal } : {}) });
+    if (options.preprocess) {
+      const preprocess = options.preprocess;
+      const results = new Map<string, VirtualDataset>();
+      for (const [path, node] of tree.walk()) {
+        const result = await preprocess(node.dataset, url, path);
+        if (!(result instanceof VirtualDataset)) throw new InvalidArgumentError(`preprocess did not return a VirtualDataset for group "${path || "/"}"`, { url });
+        results.set(path, result);
+      }
+      tree = VirtualDatatree.fromMap(results);
+    }
+    return tree;
+  });
+  const { urls } = prepared;
+  const groupsOf = trees.map((tree) => new Map(tree.toMap()));
+  const paths0 = [...groupsOf[0]!.keys()];
+  for (const [i, groups] of groupsOf.entries()) {
+    const missing = paths0.filter((path) => !groups.has(path));
+    const extra = [...groups.keys()].filter((path) => !groupsOf[0]!.has(path));
+    if (missing.length > 0 || extra.length > 0) {
+      const which = missing.length > 0 ? `lacks group "${missing[0] || "/"}" of` : `has group "${extra[0]}" that is not in`;
+      throw new ConcatError(
+        `openVirtualMfdatatree: file ${i + 1} of ${urls.length} (${urls[i]}) ${which} file 1 (${urls[0]}); files combined as a tree must have the same groups (or pick one with group)`,
+        { url: urls[i]! },
+      );
+    }
+  }
+  const combined = new Map<string, VirtualDataset>();
+  for (const path of paths0) {
+    const datasets = groupsOf.map((groups) => groups.get(path)!);
+    if (datasets.every((dataset) => dataset.variables.size === 0)) {
+      const source = datasets[prepared.attrsIndex ?? 0]!;
+      combined.set(path, new VirtualDataset({ attrs: source.attrs }));
+      continue;
+    }
+    try {
+      combined.set(path, combineOpened(datasets, prepared, mfOptions, combine));
+    } catch (error) {
+      if (isVzError(error) && path !== "") {
+        const wrapped = new VzError(error.code, `group "${path}": ${error.message}`, {
+          cause: error,
+          ...(error.url !== undefined ? { url: error.url } : {}),
+          ...(error.variable !== undefined ? { variable: error.variable } : {}),
+        });
+        Object.defineProperty(wrapped, "name", { value: error.name });
+        throw wrapped;
+      }
+      throw error;
+    }
+  }
+  return VirtualDatatree.fromMap(combined);
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import { ReadError } from "../errors.js";
+import { fixedItemSize } from "../manifest/metadata.js";
 
 /** What zarrita passes to `fromConfig` as the second argument (the chunk's metadata). */
 export interface CodecChunkMetadata {
@@ -12,35 +13,12 @@ export interface CodecChunkMetadata {
   fillValue?: unknown;
 }
 
-const ITEM_SIZES: Record<string, number> = {
-  bool: 1,
-  int8: 1,
-  uint8: 1,
-  int16: 2,
-  uint16: 2,
-  float16: 2,
-  int32: 4,
-  uint32: 4,
-  float32: 4,
-  int64: 8,
-  uint64: 8,
-  float64: 8,
-  complex64: 8,
-  complex128: 16,
-};
-
 /**
  * Bytes per element of a zarrita data type, or undefined when it has no fixed size
  * ("string", "v2:object"). Handles zarrita's `v2:S<n>` / `v2:U<n>` and vz's `fixed_length_*`.
  */
 export function elementByteSize(dataType: string): number | undefined {
-  const known = ITEM_SIZES[dataType];
-  if (known !== undefined) return known;
-  const bytes = /^(?:v2:S|fixed_length_bytes:)(\d+)$/.exec(dataType);
-  if (bytes) return Number(bytes[1]);
-  const unicode = /^(?:v2:U|fixed_length_utf32:)(\d+)$/.exec(dataType);
-  if (unicode) return Number(unicode[1]) * 4;
-  return undefined;
+  return fixedItemSize(dataType);
 }
 
 /** Decoded byte size of one chunk (product of the chunk shape × element size), if fixed. */

@@ -3,6 +3,7 @@
  * ManifestStore decodes every chunk vz can describe.
  * @module
  */
+import { Float16Array as Float16ArrayPolyfill } from "@petamoriken/float16";
 import { registry } from "zarrita";
 import { Bz2Codec } from "./bz2.js";
 import { assertDecodedLength, chunkByteSize, type CodecChunkMetadata } from "./chunk-size.js";
@@ -83,17 +84,29 @@ function withDefaultConfiguration(loader: CodecLoader): CodecLoader {
 }
 
 /**
+ * zarrita reads float16 data through `globalThis.Float16Array`, which Node 20 lacks: install
+ * @petamoriken/float16's implementation there when the runtime has none (values are then exact
+ * IEEE 754 half-precision numbers; a native Float16Array, where present, is left alone).
+ */
+export function ensureFloat16Array(): void {
+  if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function") return;
+  Object.defineProperty(globalThis, "Float16Array", { value: Float16ArrayPolyfill, writable: true, configurable: true, enumerable: false });
+}
+
+/**
  * Registers vz's codecs with zarrita (idempotent; safe to call from several copies of @vz/core):
  * `numcodecs.fletcher32`, `numcodecs.bz2`, `imagecodecs_lz4h5`, `imagecodecs_lzf`, a
  * `numcodecs.shuffle` that honours `elementsize`, a `vlen-utf8` that respects view offsets, and a
  * length check on `bytes`. zarrita's own `numcodecs.zlib`, `numcodecs.blosc` and `numcodecs.zstd`
- * are kept (blosc/zstd accept a missing configuration).
+ * are kept (blosc/zstd accept a missing configuration). Also makes float16 readable
+ * ({@link ensureFloat16Array}).
  * @example
  * import { registerCodecs } from "@vz/core";
  * registerCodecs();
  * const values = await zarr.get(await zarr.open(zarr.root(store).resolve("temp"), { kind: "array" }));
  */
 export function registerCodecs(): void {
+  ensureFloat16Array();
   const map = registry as unknown as Map<string, CodecLoader> & { [REGISTERED]?: boolean };
   if (map[REGISTERED]) return;
   const fixed = (codec: CodecClass): CodecLoader => () => Promise.resolve(codec);

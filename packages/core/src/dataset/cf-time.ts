@@ -339,3 +339,136 @@ export function reencodeCfTimes(
   }
   return out;
 }
+
+/** numpy's NaT: the int64 value that stands for "no time" in decoded times. */
+export const NAT = -(2n ** 63n);
+
+/** Encoding of a time variable decoded by `decodeTimes` (kept in `variable.encoding.cfTime`). */
+export interface CfTimeEncoding {
+  /** The CF units the values were stored in ("days since 2000-01-01"). */
+  units: string;
+  /** The CF calendar (normalized). */
+  calendar: CfCalendar;
+  /** The `calendar` attribute as it was in the file (absent when the file had none). */
+  calendarAttribute?: string;
+  /** Data type of the stored values. */
+  dataType: DataType;
+  /** The CF `_FillValue` (or `missing_value`) of the stored values, if any (decoded as NaT). */
+  fillValue?: unknown;
+  /** Which attribute held the fill value, and its value as it was, restored when encoding. */
+  fillAttribute?: "_FillValue" | "missing_value";
+  fillAttributeValue?: unknown;
+}
+
+function epochUnits(calendar: CfCalendar): CfTimeUnits {
+  return parseCfTimeUnits("nanoseconds since 1970-01-01", calendar);
+}
+
+/**
+ * Decodes CF time values (numbers in `units`) into nanoseconds since 1970-01-01T00:00:00 in the
+ * variable's calendar — in the standard and proleptic Gregorian calendars the values of numpy's
+ * `datetime64[ns]`, as xarray decodes them. Fill values (`fillValue`) and NaN become {@link NAT}.
+ * Integer values are converted exactly; a value outside the int64 nanosecond range raises.
+ * @example
+ * decodeCfTimes([0, 1], parseCfTimeUnits("days since 2000-01-01"), { where: "time" }); // 946684800000000000n, ...
+ */
+export function decodeCfTimes(values: ArrayLike<number | bigint>, units: CfTimeUnits, options: { fillValue?: unknown; where: string }): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  const epoch = epochUnits(units.calendar);
+  const delta = units.epochNanoseconds - epoch.epochNanoseconds;
+  const max = 2n ** 63n - 1n;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if ((options.fillValue !== undefined && sameNumber(v, options.fillValue)) || (typeof v === "number" && Number.isNaN(v))) {
+      out[i] = NAT;
+      continue;
+    }
+    let ns: bigint;
+    if (typeof v === "bigint" || Number.isInteger(v)) ns = BigInt(v) * units.unitNanoseconds + delta;
+    else if (!Number.isFinite(v)) throw new InvalidArgumentError(`${options.where}: time value ${v} cannot be decoded`);
+    else ns = BigInt(Math.round(v * Number(units.unitNanoseconds))) + delta;
+    if (ns <= NAT || ns > max) {
+      throw new InvalidArgumentError(`${options.where}: time value ${String(v)} "${units.text}" is outside the range of 64-bit nanoseconds since 1970 (about 1678-2262)`);
+    }
+    out[i] = ns;
+  }
+  return out;
+}
+
+/**
+ * Encodes decoded times (nanoseconds since 1970-01-01 in `encoding.calendar`, {@link NAT} for none)
+ * back into `encoding.units` and `encoding.dataType` — exactly for integer data types (a time that
+ * is not a whole number of units raises), NaT as `encoding.fillValue` (NaN for floats).
+ */
+export function encodeCfTimes(values: BigInt64Array, encoding: CfTimeEncoding, where: string): NumericArray {
+  const from = epochUnits(encoding.calendar);
+  const to = parseCfTimeUnits(encoding.units, encoding.calendar, where);
+  return reencodeCfTimes(values, from, to, {
+    dataType: encoding.dataType,
+    sourceFillValue: NAT,
+    ...(encoding.fillValue !== undefined ? { targetFillValue: encoding.fillValue } : {}),
+    where,
+  });
+}
+
+function civilFromDays(calendar: CfCalendar, days: number): [number, number, number] {
+  switch (calendar) {
+    case "360_day": {
+      const year = Math.floor(days / 360);
+      const rest = days - year * 360;
+      return [year, Math.floor(rest / 30) + 1, (rest % 30) + 1];
+    }
+    case "noleap":
+    case "all_leap": {
+      const length = calendar === "noleap" ? 365 : 366;
+      const table = calendar === "noleap" ? CUMULATIVE : CUMULATIVE_LEAP;
+      const year = Math.floor(days / length);
+      const rest = days - year * length;
+      let month = 11;
+      while (table[month]! > rest) month--;
+      return [year, month + 1, rest - table[month]! + 1];
+    }
+    default: {
+      // days are Julian day numbers (see dayNumber)
+      const julian = calendar === "julian" || (calendar === "standard" && days < 2299161);
+      let a = days + 32044;
+      let b: number;
+      let c: number;
+      if (julian) {
+        b = 0;
+        c = days + 32082;
+      } else {
+        b = Math.floor((4 * a + 3) / 146097);
+        c = a - Math.floor((146097 * b) / 4);
+      }
+      const d = Math.floor((4 * c + 3) / 1461);
+      const e = c - Math.floor((1461 * d) / 4);
+      const m = Math.floor((5 * e + 2) / 153);
+      a = 0;
+      return [100 * b + d - 4800 + Math.floor(m / 10), m + 3 - 12 * Math.floor(m / 10), e - Math.floor((153 * m + 2) / 5) + 1];
+    }
+  }
+}
+
+/**
+ * ISO 8601 text ("2000-01-01T06:00:00", fractions when present) of a decoded time in `calendar`,
+ * as cftime's `isoformat()` or numpy's datetime64 string; "NaT" for {@link NAT}.
+ */
+export function formatCfTime(value: bigint, calendar: CfCalendar): string {
+  if (value === NAT) return "NaT";
+  const total = value + epochUnits(calendar).epochNanoseconds;
+  let days = total / NS_PER_DAY;
+  let rest = total % NS_PER_DAY;
+  if (rest < 0n) {
+    rest += NS_PER_DAY;
+    days -= 1n;
+  }
+  const [year, month, day] = civilFromDays(calendar, Number(days));
+  const seconds = Number(rest / NS_PER_SECOND);
+  const fraction = rest % NS_PER_SECOND;
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  const time = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+  const frac = fraction === 0n ? "" : `.${fraction.toString().padStart(9, "0").replace(/0+$/, "")}`;
+  const yearText = year < 0 ? `-${pad(-year, 4)}` : pad(year, 4);
+  return `${yearText}-${pad(month)}-${pad(day)}T${time}${frac}`;
+}

@@ -5,13 +5,16 @@
  * loadable variables (read through zarrita over the store).
  * @module
  */
-import * as zarr from "zarrita";
-import { InvalidArgumentError, isVzError, ReadError, type VzError } from "../errors.js";
+import type * as zarr from "zarrita";
+import { InvalidArgumentError, isVzError, ReadError, UnsupportedFeatureError, type VzError, VzError as VzErrorClass } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
 import type { DataType } from "../manifest/metadata.js";
 import type { ManifestStore } from "../store/manifest-store.js";
+import { readArrayValues } from "../store/read-values.js";
 import { LoadedArray, type NumericArray, type Variable, VirtualDataset } from "./virtual-dataset.js";
+import { VirtualDatatree } from "./virtual-datatree.js";
+import { type CfTimeEncoding, decodeCfTimes, isCfTimeUnits, normalizeCalendar, parseCfTimeUnits } from "./cf-time.js";
 
 /** Options of {@link toVirtualDataset}. */
 export interface ToVirtualDatasetOptions {
@@ -24,7 +27,14 @@ export interface ToVirtualDatasetOptions {
    * (1-d variables named like their dimension), as VirtualiZarr does. `[]` loads nothing.
    */
   loadableVariables?: readonly string[];
-  /** Kept for API parity: CF time values stay raw numbers with their `units`/`calendar` attributes. */
+  /**
+   * Decode loaded CF time variables (`units` "<unit> since <date>", as xarray's `decode_times`).
+   * When true their values become nanoseconds since 1970-01-01 in their calendar (numpy's
+   * `datetime64[ns]` in the standard calendars; `formatCfTime` prints them), `units` and
+   * `calendar` move from `attrs` to `encoding.cfTime`, and writers encode them back to those units.
+   * Default false: the raw numbers with their `units`/`calendar` attributes (xarray's default is
+   * true). Virtual variables are never decoded.
+   */
   decodeTimes?: boolean;
   signal?: AbortSignal;
 }
@@ -39,11 +49,10 @@ function coordinateNames(attrs: Record<string, unknown>): string[] {
 /** Reads every value of array `path` of the store through zarrita. */
 export async function loadArray(store: ManifestStore, path: string, array: ManifestArray, url?: string): Promise<LoadedArray> {
   try {
-    const location = zarr.root(store as unknown as zarr.Readable).resolve(path);
-    const opened = await zarr.open.v3(location, { kind: "array" });
-    const chunk = await zarr.get(opened);
+    const chunk = await readArrayValues(store as unknown as zarr.Readable, path, url ? { url } : {});
     let values = chunk.data as unknown;
-    if (!(ArrayBuffer.isView(values) || Array.isArray(values))) {
+    if (typeof values !== "object" || values === null) values = [values]; // a 0-d array
+    else if (!(ArrayBuffer.isView(values) || Array.isArray(values))) {
       // zarrita's BoolArray / ByteStringArray / UnicodeStringArray wrappers
       values = Array.from(values as Iterable<unknown>);
     }
@@ -109,6 +118,13 @@ export async function toVirtualDataset(
     variable.data = await loadArray(store, path, variable.data as ManifestArray, options.url);
     variable.encoding = { ...(variable.encoding ?? {}), loaded: true };
   }
+  if (options.decodeTimes) {
+    for (const [name, variable] of variables) {
+      if (variable.data instanceof LoadedArray && isCfTimeUnits(variable.attrs.units)) {
+        variables.set(name, decodeTimeVariable(variable, name, options.url));
+      }
+    }
+  }
   const attrs = { ...node.attributes };
   return new VirtualDataset({ variables, coordNames, attrs });
 }
@@ -116,4 +132,118 @@ export async function toVirtualDataset(
 /** Typed errors a parser recorded but did not raise (e.g. skipped variables). */
 export function storeDiagnostics(store: ManifestStore): readonly VzError[] {
   return store.diagnostics;
+}
+
+/**
+ * Splits variable names given for a whole tree into the names of one group: a name with "/"
+ * ("g/sub/var") names that variable only; a plain name applies in every group that has it.
+ */
+function namesForGroup(names: readonly string[] | undefined, groupPath: string, node: ManifestGroup): string[] | undefined {
+  if (!names) return undefined;
+  const out: string[] = [];
+  for (const name of names) {
+    const trimmed = name.replace(/^\/+/, "");
+    const slash = trimmed.lastIndexOf("/");
+    if (slash < 0) {
+      if (node.arrays.has(trimmed)) out.push(trimmed);
+    } else if (trimmed.slice(0, slash) === groupPath) out.push(trimmed.slice(slash + 1));
+  }
+  return out;
+}
+
+/**
+ * The VirtualDatatree of a ManifestStore (VirtualiZarr's `open_virtual_datatree` after parsing):
+ * one VirtualDataset per group below `options.group` (default the root), which becomes the tree's
+ * root. `dropVariables` and `loadableVariables` take plain names (applied in every group that has
+ * them) or paths relative to the tree's root ("sub/var"); a loadable name found in no group is an
+ * error (dropping an absent variable is not, as in xarray).
+ */
+export async function toVirtualDatatree(
+  store: ManifestStore,
+  options: ToVirtualDatasetOptions & { url?: string } = {},
+): Promise<VirtualDatatree> {
+  const base = (options.group ?? "").replace(/^\/+|\/+$/g, "");
+  const top = store.group.resolve(base);
+  if (!(top instanceof ManifestGroup)) {
+    const available = [...store.group.walkGroups()].map(([path]) => (path === "" ? "/" : path)).join(", ");
+    throw new InvalidArgumentError(
+      `${options.url ?? "store"}: no group "${options.group}"; groups: ${available}`,
+      options.url ? { url: options.url } : {},
+    );
+  }
+  // As in toVirtualDataset, a loadable variable that exists nowhere is an error; dropping one is not.
+  for (const [option, names] of [["loadableVariables", options.loadableVariables]] as const) {
+    for (const name of names ?? []) {
+      const trimmed = name.replace(/^\/+/, "");
+      const found = trimmed.includes("/")
+        ? top.resolve(trimmed) instanceof ManifestArray
+        : [...top.walkGroups()].some(([, group]) => group.arrays.has(trimmed));
+      if (!found) {
+        throw new InvalidArgumentError(`${options.url ?? "store"}: ${option}: no variable "${name}" in any group${base ? ` below "${base}"` : ""}`, {
+          variable: name,
+          ...(options.url ? { url: options.url } : {}),
+        });
+      }
+    }
+  }
+  const datasets = new Map<string, VirtualDataset>();
+  for (const [relative, node] of top.walkGroups()) {
+    const group = relative === "" ? base : base === "" ? relative : `${base}/${relative}`;
+    const drop = namesForGroup(options.dropVariables, relative, node);
+    const loadable = namesForGroup(options.loadableVariables, relative, node);
+    datasets.set(
+      relative,
+      await toVirtualDataset(store, {
+        ...options,
+        group,
+        ...(drop ? { dropVariables: drop } : {}),
+        ...(loadable ? { loadableVariables: loadable } : {}),
+      }),
+    );
+  }
+  return VirtualDatatree.fromMap(datasets);
+}
+
+/** A loaded CF time variable with decoded values (see `decodeTimes`). */
+function decodeTimeVariable(variable: Variable, name: string, url?: string): Variable {
+  const data = variable.data as LoadedArray;
+  const where = `${url ? `${url}: ` : ""}time variable "${name}"`;
+  const context = { variable: name, ...(url ? { url } : {}) };
+  if (!ArrayBuffer.isView(data.values)) {
+    throw new InvalidArgumentError(`${where}: has time units "${String(variable.attrs.units)}" but ${data.dataType} values; open it with decodeTimes: false`, context);
+  }
+  if (variable.attrs.scale_factor !== undefined || variable.attrs.add_offset !== undefined) {
+    throw new UnsupportedFeatureError("cf-time-packed", `${where}: has time units and scale_factor/add_offset (packed times); open it with decodeTimes: false`, context);
+  }
+  const { units, calendar, ...attrs } = variable.attrs;
+  const fillAttribute = attrs._FillValue !== undefined ? "_FillValue" : attrs.missing_value !== undefined ? "missing_value" : undefined;
+  const rawFill = fillAttribute ? attrs[fillAttribute] : undefined;
+  const fillValue = Array.isArray(rawFill) || ArrayBuffer.isView(rawFill) ? (rawFill as ArrayLike<unknown>)[0] : rawFill;
+  let decoded: BigInt64Array;
+  let encoding: CfTimeEncoding;
+  try {
+    const parsed = parseCfTimeUnits(units as string, calendar, where);
+    encoding = {
+      units: units as string,
+      calendar: normalizeCalendar(calendar, where),
+      ...(calendar !== undefined ? { calendarAttribute: String(calendar) } : {}),
+      dataType: data.dataType,
+      ...(fillValue !== undefined ? { fillValue, fillAttribute: fillAttribute!, fillAttributeValue: rawFill } : {}),
+    };
+    decoded = decodeCfTimes(data.values as ArrayLike<number | bigint>, parsed, { ...(fillValue !== undefined ? { fillValue } : {}), where });
+  } catch (cause) {
+    const message = `${(cause as Error).message} (open with decodeTimes: false to keep the raw numbers)`;
+    if (!isVzError(cause)) throw cause;
+    const error = new VzErrorClass(cause.code, message, { ...context, cause });
+    Object.defineProperty(error, "name", { value: cause.name });
+    throw error;
+  }
+  delete attrs._FillValue;
+  delete attrs.missing_value;
+  return {
+    ...variable,
+    attrs,
+    data: new LoadedArray({ dataType: "int64", shape: data.shape, values: decoded, fillValue: null }),
+    encoding: { ...(variable.encoding ?? {}), cfTime: encoding },
+  };
 }

@@ -6,6 +6,17 @@
 import { InvalidArgumentError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import type { DataType } from "../manifest/metadata.js";
+import {
+  type Indexers,
+  iselLoadedArray,
+  iselManifestArray,
+  loadedNbytes,
+  manifestReferencedBytes,
+  manifestRefCount,
+  normalizeSelection,
+  type RenamePaths,
+  renameVariablePaths,
+} from "./vz-ops.js";
 
 /** Typed arrays a loaded variable may hold. */
 export type NumericArray =
@@ -140,6 +151,85 @@ export class VirtualDataset {
       coordNames: changes.coordNames ?? this.coordNames,
       attrs: changes.attrs ?? this.attrs,
     });
+  }
+
+  /**
+   * A copy whose chunk URLs are relocated (VirtualiZarr's `vds.vz.rename_paths`): a function maps
+   * each old URL to its new URL (e.g. local paths to `s3://bucket/...`); a string is the one new
+   * URL of every chunk, as in VirtualiZarr — refused (InvalidArgumentError) for a variable whose
+   * chunks come from more than one file, since they would all point at one file.
+   * @example
+   * const moved = vds.renamePaths((url) => url.replace("file:///data/", "s3://bucket/data/"));
+   */
+  renamePaths(rename: RenamePaths): VirtualDataset {
+    const variables = new Map<string, Variable>();
+    for (const [name, variable] of this.variables) variables.set(name, renameVariablePaths(variable, rename, name, "renamePaths"));
+    return new VirtualDataset({ variables, coordNames: this.coordNames, attrs: this.attrs });
+  }
+
+  /**
+   * VirtualiZarr's `vds.vz.nbytes`: bytes needed to hold the references in memory (manifests'
+   * typed arrays, URL table and inlined chunks) plus the in-memory size of loaded variables —
+   * not the size of the referenced data (that is {@link referencedBytes}).
+   */
+  get nbytes(): number {
+    let n = 0;
+    for (const variable of this.variables.values()) {
+      n += variable.data instanceof ManifestArray ? variable.data.manifest.byteSize : loadedNbytes(variable.data);
+    }
+    return n;
+  }
+
+  /** Bytes the chunk references point at in the files (sum of their lengths; inlined chunks excluded). */
+  get referencedBytes(): number {
+    let n = 0;
+    for (const variable of this.variables.values()) if (isVirtual(variable)) n += manifestReferencedBytes(variable.data.manifest);
+    return n;
+  }
+
+  /** Number of chunk references into files over all virtual variables (missing and inlined chunks excluded). */
+  get nrefs(): number {
+    let n = 0;
+    for (const variable of this.variables.values()) if (isVirtual(variable)) n += manifestRefCount(variable.data.manifest);
+    return n;
+  }
+
+  /**
+   * Selection by dimension without loading (xarray's `isel`, limited to what references can
+   * express): each dimension gets an index (drops the dimension) or a slice `[start, stop]` /
+   * `{ start, stop }` (Python semantics: negative counts from the end, stop is exclusive).
+   * Virtual variables are sliced on their chunk grid, so a slice must start and stop on chunk
+   * boundaries (or at the end), and an index needs chunks of length 1 there; anything else is an
+   * InvalidArgumentError naming the variable, dimension and boundary. Loaded variables are sliced
+   * in memory.
+   * @example
+   * const firstYear = vds.isel({ time: [0, 365] }); // chunks of 73 along time
+   */
+  isel(indexers: Indexers): VirtualDataset {
+    const sizes = this.dims;
+    for (const dim of Object.keys(indexers)) {
+      if (!sizes.has(dim)) {
+        throw new InvalidArgumentError(`isel: dimension "${dim}" does not exist; dimensions: ${[...sizes.keys()].join(", ") || "(none)"}`);
+      }
+    }
+    const normalized = new Map(
+      Object.entries(indexers).map(([dim, selection]) => [dim, normalizeSelection(selection, sizes.get(dim)!, `isel: dimension "${dim}"`, dim)]),
+    );
+    const variables = new Map<string, Variable>();
+    for (const [name, variable] of this.variables) {
+      const selections = variable.dims.map((dim) => normalized.get(dim));
+      if (selections.every((s) => s === undefined)) {
+        variables.set(name, variable);
+        continue;
+      }
+      const dims = variable.dims.filter((dim) => !normalized.get(dim)?.drop);
+      const data =
+        variable.data instanceof ManifestArray
+          ? iselManifestArray(variable.data, selections, variable.dims, name, "isel")
+          : iselLoadedArray(variable.data, selections);
+      variables.set(name, { ...variable, dims, data });
+    }
+    return new VirtualDataset({ variables, coordNames: this.coordNames, attrs: this.attrs });
   }
 
   /** Total chunk references over all virtual variables. */

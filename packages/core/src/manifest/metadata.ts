@@ -53,36 +53,42 @@ export interface GroupMetadata {
   attributes: Record<string, unknown>;
 }
 
+const ITEM_SIZES: Readonly<Record<string, number>> = {
+  bool: 1,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  float16: 2,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  int64: 8,
+  uint64: 8,
+  float64: 8,
+  complex64: 8,
+  complex128: 16,
+};
+
+/**
+ * Bytes per element of a data type name, or undefined when it has no fixed size (`string`) or is
+ * unknown. Knows vz's names (`fixed_length_bytes:<n>`, `fixed_length_utf32:<n>`) and zarrita's
+ * (`v2:S<n>`, `v2:U<n>`), so codecs can use it on the chunk metadata zarrita hands them.
+ */
+export function fixedItemSize(dataType: string): number | undefined {
+  const known = ITEM_SIZES[dataType];
+  if (known !== undefined) return known;
+  const match = /^(?:fixed_length_(bytes|utf32):|v2:([SU]))(\d+)$/.exec(dataType);
+  if (!match) return undefined;
+  return Number(match[3]) * (match[1] === "utf32" || match[2] === "U" ? 4 : 1);
+}
+
 /** Item size in bytes of a v3 data type (string has no fixed size: -1). */
 export function itemSize(dataType: DataType): number {
-  switch (dataType) {
-    case "bool":
-    case "int8":
-    case "uint8":
-      return 1;
-    case "int16":
-    case "uint16":
-    case "float16":
-      return 2;
-    case "int32":
-    case "uint32":
-    case "float32":
-      return 4;
-    case "int64":
-    case "uint64":
-    case "float64":
-    case "complex64":
-      return 8;
-    case "complex128":
-      return 16;
-    case "string":
-      return -1;
-    default: {
-      const match = /^fixed_length_(bytes|utf32):(\d+)$/.exec(dataType);
-      if (match) return Number(match[2]) * (match[1] === "utf32" ? 4 : 1);
-      throw new InvalidManifestError(`unknown data type ${dataType}`);
-    }
-  }
+  if (dataType === "string") return -1;
+  const size = fixedItemSize(dataType);
+  if (size === undefined) throw new InvalidManifestError(`unknown data type ${dataType}`);
+  return size;
 }
 
 const NUMPY_KIND: Record<string, string> = {

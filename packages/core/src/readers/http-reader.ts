@@ -8,12 +8,14 @@
  */
 import {
   AbortedError,
+  InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
   RangeNotSatisfiableError,
   ReadError,
   TimeoutError,
   UnsupportedFeatureError,
+  UrlNotAllowedError,
   VzError,
   isVzError,
   throwIfAborted,
@@ -28,6 +30,7 @@ import {
   type ObjectReader,
   type ReadOptions,
 } from "./object-reader.js";
+import { isMetadataAddress } from "./reference-policy.js";
 import { linkedTimeout, parseRetryAfter, RetryableFailure, withRetry, type RetryOptions } from "./retry.js";
 
 /** Options of {@link HttpReader}. */
@@ -53,11 +56,41 @@ export interface HttpReaderOptions {
    */
   maxWholeObjectBytes?: number;
   /**
-   * What to do with HTTP redirects (fetch's `redirect`). Default `"follow"` (needed for CDNs and
-   * signed-URL services). Use `"error"` when a redirect must not lead to a host the
-   * ReaderRegistry would refuse.
+   * What to do with HTTP redirects. Default `"same-origin"`: follow redirects that stay on the
+   * origin (scheme, host and port) of the first request and refuse any other with a
+   * UrlNotAllowedError naming the target, so an allowed host cannot send vz elsewhere (another
+   * host, a cloud metadata service). `"follow"`: follow redirects to other origins too (CDNs,
+   * signed-URL services), still never to a cloud instance-metadata host, and without the request
+   * headers (credentials) once the origin changes. `"error"`: follow none (a ReadError).
+   * Redirects are followed one by one (`fetch` with `redirect: "manual"`), at most
+   * `maxRedirects` of them. Browsers hide redirect targets from `"manual"` fetches; there the
+   * reader lets the browser follow and refuses the answer afterwards when it came from another
+   * origin (the browser has then already sent that request, under its own CORS rules).
    */
-  redirect?: "follow" | "error";
+  redirect?: "same-origin" | "follow" | "error";
+  /** Most redirects followed for one request. Default 10 ({@link DEFAULT_MAX_REDIRECTS}). */
+  maxRedirects?: number;
+  /**
+   * Called with every URL before a request is sent to it: the first URL of each request and every
+   * redirect target. Throw (e.g. UrlNotAllowedError) to refuse it. `createDefaultReaders` (in
+   * `@vz/core/node`) uses it to resolve host names with `node:dns` and refuse hosts whose
+   * addresses are cloud instance-metadata addresses.
+   */
+  checkUrl?: (url: string, opts: ReadOptions) => void | Promise<void>;
+}
+
+/** Default bound on redirects followed for one request: 10. */
+export const DEFAULT_MAX_REDIRECTS = 10;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin;
+    return origin === "null" ? undefined : origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Default per-request timeout: 30 s (obstore's default too). */
@@ -188,7 +221,9 @@ export class HttpReader implements ObjectReader {
   readonly #maxRequestSize: number;
   readonly #concurrency: number;
   readonly #maxWholeObjectBytes: number;
-  readonly #redirect: "follow" | "error";
+  readonly #redirect: "same-origin" | "follow" | "error";
+  readonly #maxRedirects: number;
+  readonly #checkUrl: HttpReaderOptions["checkUrl"];
   readonly #identities = new Map<string, ObjectMeta>();
   readonly #pendingHeads = new Map<string, Promise<ObjectMeta>>();
 
@@ -205,7 +240,15 @@ export class HttpReader implements ObjectReader {
     this.#maxRequestSize = options.maxRequestSize ?? DEFAULT_MAX_COALESCED;
     this.#concurrency = options.concurrency ?? DEFAULT_COALESCE_CONCURRENCY;
     this.#maxWholeObjectBytes = options.maxWholeObjectBytes ?? 8 * 1024 * 1024;
-    this.#redirect = options.redirect ?? "follow";
+    this.#redirect = options.redirect ?? "same-origin";
+    if (!["same-origin", "follow", "error"].includes(this.#redirect)) {
+      throw new InvalidArgumentError(`HttpReader: redirect must be "same-origin", "follow" or "error", got ${JSON.stringify(options.redirect)}`);
+    }
+    this.#maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    if (!Number.isInteger(this.#maxRedirects) || this.#maxRedirects < 0) {
+      throw new InvalidArgumentError(`HttpReader: maxRedirects must be a non-negative integer, got ${String(options.maxRedirects)}`);
+    }
+    this.#checkUrl = options.checkUrl;
   }
 
   /** The URL to fetch and headers to send for `url`; subclasses sign or rewrite here. */
@@ -245,6 +288,7 @@ export class HttpReader implements ObjectReader {
     const shown = this.displayUrl(url);
     const where = `${shown}${context.range ? ` (${context.range})` : ""}`;
     throwIfAborted(context.signal, `${context.what} ${where}`);
+    if (this.#checkUrl) await this.#checkUrl(url, context.signal ? { signal: context.signal } : {});
     return withRetry(
       async () => {
         const link = linkedTimeout(context.signal, this.#timeoutMs);
@@ -253,12 +297,7 @@ export class HttpReader implements ObjectReader {
           // `Accept-Encoding: identity` itself to requests with a Range header (Fetch standard).
           const encoding: Record<string, string> = "range" in headers ? {} : { "accept-encoding": "identity" };
           const prepared = await this.prepareRequest(method, url, { ...encoding, ...headers });
-          const response = await this.#fetch(prepared.url, {
-            method,
-            headers: prepared.headers,
-            signal: link.signal,
-            redirect: this.#redirect,
-          });
+          const response = await this.#fetchFollowing(method, prepared, { ...encoding, ...headers }, link.signal, context, where);
           if (!accept(response.status)) throw await this.#statusFailure(response, context, where);
           return await handle(response);
         } catch (error) {
@@ -283,6 +322,80 @@ export class HttpReader implements ObjectReader {
       },
       { retry: this.#retry, what: `${context.what} ${where}`, ...(context.signal ? { signal: context.signal } : {}) },
     );
+  }
+
+  /**
+   * Sends `prepared`, following redirects one by one as the `redirect` option says: every target
+   * is checked (origin, metadata hosts, `checkUrl`) before a request goes to it.
+   */
+  async #fetchFollowing(
+    method: string,
+    prepared: PreparedRequest,
+    plainHeaders: Record<string, string>,
+    signal: AbortSignal,
+    context: RequestContext,
+    where: string,
+  ): Promise<Response> {
+    if (this.#redirect === "error") {
+      return this.#fetch(prepared.url, { method, headers: prepared.headers, signal, redirect: "error" });
+    }
+    const firstOrigin = originOf(prepared.url);
+    let current = prepared.url;
+    let headers = prepared.headers;
+    for (let hops = 0; ; hops++) {
+      const response = await this.#fetch(current, { method, headers, signal, redirect: "manual" });
+      if (response.type === "opaqueredirect") {
+        // A browser: the target is hidden. Let the browser follow, then refuse a foreign answer.
+        const followed = await this.#fetch(current, { method, headers, signal, redirect: "follow" });
+        const finalOrigin = originOf(followed.url);
+        if (this.#redirect === "same-origin" && followed.redirected && finalOrigin !== undefined && finalOrigin !== firstOrigin) {
+          await discardBody(followed);
+          throw this.#redirectRefusal(context, where, followed.url, "another origin");
+        }
+        return followed;
+      }
+      const location = response.headers.get("location");
+      if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
+      await discardBody(response);
+      let next: string;
+      try {
+        next = new URL(location, current).href;
+      } catch (cause) {
+        throw new ReadError(`${context.what} ${where}: HTTP ${response.status} redirect to an invalid Location "${location}"`, {
+          url: this.displayUrl(context.url),
+          status: response.status,
+          cause,
+        });
+      }
+      if (hops >= this.#maxRedirects) {
+        throw new ReadError(`${context.what} ${where}: more than ${this.#maxRedirects} redirects (the last to ${redactUrl(next)})`, {
+          url: this.displayUrl(context.url),
+          status: response.status,
+        });
+      }
+      const nextOrigin = originOf(next);
+      const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(next)?.[1]?.toLowerCase();
+      if (scheme !== "http" && scheme !== "https") throw this.#redirectRefusal(context, where, next, `a ${scheme ?? "non-HTTP"} URL`);
+      const sameOrigin = nextOrigin !== undefined && nextOrigin === firstOrigin;
+      if (!sameOrigin && this.#redirect === "same-origin") throw this.#redirectRefusal(context, where, next, "another origin");
+      if (!sameOrigin && isMetadataAddress(new URL(next).hostname)) {
+        throw this.#redirectRefusal(context, where, next, "a cloud instance-metadata host");
+      }
+      if (this.#checkUrl) await this.#checkUrl(next, { signal });
+      // Credentials and signatures belong to the first origin: never send them elsewhere.
+      if (!sameOrigin) headers = { ...plainHeaders };
+      current = next;
+    }
+  }
+
+  #redirectRefusal(context: RequestContext, where: string, target: string, what: string): UrlNotAllowedError {
+    const hint =
+      this.#redirect === "same-origin"
+        ? '; the reader follows same-origin redirects only (HttpReader option redirect: "follow", or readers.http.redirect "follow" in vz.config.json, follows others)'
+        : "";
+    return new UrlNotAllowedError(`${context.what} ${where}: refusing to follow a redirect to ${redactUrl(target)}, ${what}${hint}`, {
+      url: redactUrl(target),
+    });
   }
 
   async #statusFailure(response: Response, context: RequestContext, where: string): Promise<VzError | RetryableFailure> {

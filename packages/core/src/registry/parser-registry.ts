@@ -6,6 +6,7 @@
  */
 import { isVzError, ParserNotFoundError, PluginLoadError } from "../errors.js";
 import type { ObjectReader, ReadOptions } from "../readers/object-reader.js";
+import type { ZarrCodecClass } from "../codecs/plugin-codecs.js";
 import type { Parser, ParserPlugin } from "./parser.js";
 
 /** What the registry knows about a parser before loading it. */
@@ -17,6 +18,8 @@ export interface ParserEntryInfo {
   description?: string;
   /** Module path the package declares (for discovered parsers). */
   modulePath?: string;
+  /** Names of the zarrita codecs the plugin provides (`ParserPlugin.codecs`, or package.json for discovered parsers). */
+  codecs?: readonly string[];
 }
 
 interface Entry {
@@ -67,8 +70,9 @@ export class ParserRegistry {
   /** Registers a loaded plugin (replaces one of the same name). */
   register(plugin: ParserPlugin): this {
     const loaded = Promise.resolve(plugin);
+    const codecs = Object.keys(plugin.codecs ?? {});
     this.#entries.set(plugin.name, {
-      info: { name: plugin.name, description: plugin.description },
+      info: { name: plugin.name, description: plugin.description, ...(codecs.length > 0 ? { codecs } : {}) },
       load: () => loaded,
       loaded,
     });
@@ -105,6 +109,35 @@ export class ParserRegistry {
 
   has(name: string): boolean {
     return this.#entries.has(name);
+  }
+
+  /** Every codec the registered plugins provide → the name of the parser whose plugin provides it (first wins). */
+  codecProviders(): Map<string, string> {
+    const providers = new Map<string, string>();
+    for (const [name, entry] of this.#entries) {
+      for (const codec of entry.info.codecs ?? []) if (!providers.has(codec)) providers.set(codec, name);
+    }
+    return providers;
+  }
+
+  /**
+   * Loads the plugin that provides codec `codec` and returns the codec class. PluginLoadError when
+   * the plugin cannot be loaded or declares the codec but does not provide it; undefined when no
+   * registered plugin declares it.
+   */
+  async loadCodec(codec: string): Promise<ZarrCodecClass | undefined> {
+    const parser = this.codecProviders().get(codec);
+    if (parser === undefined) return undefined;
+    const plugin = await this.get(parser);
+    const found = plugin.codecs?.[codec];
+    if (!found || typeof found.fromConfig !== "function") {
+      const source = this.#entries.get(parser)?.info.packageName ?? parser;
+      throw new PluginLoadError(
+        `parser "${parser}" from ${source} declares codec "${codec}" but its plugin's \`codecs\` does not provide it (a class with fromConfig)`,
+        { packageName: source },
+      );
+    }
+    return found;
   }
 
   /** Loads the plugin `name`; ParserNotFoundError when unknown, PluginLoadError when broken. */

@@ -2,9 +2,11 @@
  * The parser contract. A parser turns one file into a ManifestStore; options go to the plugin's
  * factory. A plugin package declares its parsers in package.json:
  * `"virtualizarr": { "parsers": { "hdf5": "./dist/index.js" } }`, and the module's default export
- * is the {@link ParserPlugin}.
+ * is the {@link ParserPlugin}. Codecs the plugin contributes are listed by parser name:
+ * `"codecs": { "tiff": ["imagecodecs_lzw", ...] }`.
  * @module
  */
+import type { ZarrCodecClass } from "../codecs/plugin-codecs.js";
 import type { ObjectReader, ReadOptions } from "../readers/object-reader.js";
 import type { ManifestStore } from "../store/manifest-store.js";
 
@@ -20,7 +22,23 @@ export interface ParserPlugin<O = unknown> {
   extensions?: readonly string[];
   /** True when the first bytes of a file look like this format (magic bytes). */
   sniff?(head: Uint8Array): boolean;
+  /**
+   * True for a parser that reads a reference set (kerchunk, DMR++, an existing Zarr store of
+   * references, ...) rather than a data file: the chunk URLs it returns come from untrusted input.
+   * `openManifestStore` / `openVirtualDataset` / `openVirtualMfdataset` then hand the parser a
+   * reader wrapped in the reference policy (`withReferencePolicy`) and make sure the
+   * returned ManifestStore reads through it: every URL outside the reference set's own place and
+   * the caller's `allowedPrefixes` is refused before any request.
+   */
+  readsReferences?: boolean;
   create(options?: O): Parser;
+  /**
+   * zarrita codecs this plugin provides, by codec name (`imagecodecs_lzw`, ...): the decoders of
+   * chunks its parser describes, also needed to read references written from them. A package
+   * declares their names in package.json (`"virtualizarr": { "codecs": { "<parser>": [...] } }`)
+   * so that discovery can offer them without importing the module; see `registerPluginCodecs`.
+   */
+  codecs?: Readonly<Record<string, ZarrCodecClass>>;
 }
 
 /** Type helper for plugin authors: `export default defineParserPlugin({...})`. */

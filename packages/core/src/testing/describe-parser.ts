@@ -161,6 +161,18 @@ export function assertPluginDeclaration(plugin: ParserPlugin<never> | ParserPlug
       throw new Error(`parser "${plugin.name}": extension ${JSON.stringify(extension)} must be a non-empty name without a dot`);
     }
   }
+  // codecs the plugin provides must be declared (discovery offers only those), and only those
+  const declaredCodecs = ((packageJson.virtualizarr as { codecs?: Record<string, unknown> } | undefined)?.codecs ?? {})[plugin.name];
+  const declared = Array.isArray(declaredCodecs) ? [...(declaredCodecs as unknown[])].map(String).sort() : [];
+  const provided = Object.keys(plugin.codecs ?? {}).sort();
+  if (JSON.stringify(declared) !== JSON.stringify(provided)) {
+    throw new Error(
+      `package.json of ${String(packageJson.name)} declares codecs [${declared.join(", ")}] for parser "${plugin.name}" ("virtualizarr.codecs"), but the plugin provides [${provided.join(", ")}]`,
+    );
+  }
+  for (const [name, codec] of Object.entries(plugin.codecs ?? {})) {
+    if (typeof codec?.fromConfig !== "function") throw new Error(`parser "${plugin.name}": codec "${name}" has no fromConfig (not a zarrita codec class)`);
+  }
 }
 
 function isIntegerList(value: unknown, minimum: number): value is number[] {

@@ -9,6 +9,8 @@ import { ChunkManifest, INLINED, MISSING } from "../manifest/chunk-manifest.js";
 import { type CodecMetadata, type DataType, endianOf, itemSize, toNumpyDtype } from "../manifest/metadata.js";
 import { encodeVlenUtf8 } from "../codecs/vlen-utf8.js";
 import { isVirtual, type LoadedArray, type Variable, type VirtualDataset } from "../dataset/virtual-dataset.js";
+import { encodeTimeVariables } from "../dataset/encode-times.js";
+import { VirtualDatatree } from "../dataset/virtual-datatree.js";
 
 /** One kerchunk reference: a byte range `[url, offset, length]`, a whole file `[url]`, or inline data. */
 export type KerchunkReference = string | [string, number, number] | [string];
@@ -515,7 +517,7 @@ function tableOf(datasets: Iterable<[string, VirtualDataset]>): NodeTable {
     const normalized = group.replace(/^\/+|\/+$/g, "");
     if (seen.has(normalized)) throw new InvalidArgumentError(`kerchunk: group "${normalized}" is given twice`);
     seen.add(normalized);
-    addDataset(table, vds, normalized);
+    addDataset(table, encodeTimeVariables(vds, `kerchunk${normalized ? ` group "${normalized}"` : ""}`), normalized);
   }
   return table;
 }
@@ -560,17 +562,43 @@ function* manifestReferences(manifest: ChunkManifest): Generator<[string, Kerchu
  * const refs = toKerchunk(vds);
  * await writeFile("refs.json", kerchunkToJson(refs));
  */
-export function toKerchunk(vds: VirtualDataset, options: ToKerchunkOptions = {}): KerchunkRefs {
+export function toKerchunk(vds: VirtualDataset | VirtualDatatree, options: ToKerchunkOptions = {}): KerchunkRefs {
   assertJsonFormat(options.format);
-  return materialize(tableOf([[options.group ?? "", vds]]));
+  return materialize(tableOf(groupEntries(vds, options.group)));
 }
 
 /**
- * References for several datasets, each at its group path ("" = root), e.g. a netCDF4 file's root
- * group and its sub-groups.
+ * References for several datasets, each at its group path ("" = root, "a/b" nested), e.g. every
+ * group of a netCDF4 file: each group gets `.zgroup` and `.zattrs`, its arrays `group/var/.zarray`
+ * and chunk keys `group/var/0.0`. Takes the flat map or a VirtualDatatree.
  */
-export function toKerchunkTree(datasets: ReadonlyMap<string, VirtualDataset> | Record<string, VirtualDataset>): KerchunkRefs {
-  return materialize(tableOf(datasets instanceof Map ? datasets : Object.entries(datasets)));
+export function toKerchunkTree(datasets: ReadonlyMap<string, VirtualDataset> | Record<string, VirtualDataset> | VirtualDatatree): KerchunkRefs {
+  return materialize(tableOf(groupEntries(datasets)));
+}
+
+/**
+ * (group path, dataset) pairs of a dataset, a tree or a map of datasets by group path, placed
+ * under `group` when given.
+ */
+export function groupEntries(
+  source: VirtualDataset | VirtualDatatree | ReadonlyMap<string, VirtualDataset> | Record<string, VirtualDataset>,
+  group?: string,
+): [string, VirtualDataset][] {
+  const base = (group ?? "").replace(/^\/+|\/+$/g, "");
+  const under = (path: string) => {
+    const normalized = path.replace(/^\/+|\/+$/g, "");
+    return base === "" ? normalized : normalized === "" ? base : `${base}/${normalized}`;
+  };
+  let entries: [string, VirtualDataset][];
+  if (source instanceof VirtualDatatree) entries = [...source.toMap()];
+  else if (source instanceof Map) entries = [...source];
+  else if (isDataset(source)) entries = [["", source]];
+  else entries = Object.entries(source as Record<string, VirtualDataset>);
+  return entries.map(([path, vds]) => [under(path), vds]);
+}
+
+function isDataset(value: unknown): value is VirtualDataset {
+  return typeof value === "object" && value !== null && (value as VirtualDataset).variables instanceof Map && (value as VirtualDataset).coordNames instanceof Set;
 }
 
 function assertJsonFormat(format: KerchunkFormat | undefined): void {
@@ -746,11 +774,11 @@ export function* kerchunkJsonPieces(refs: KerchunkRefs): Generator<string> {
  * object per chunk: chunk references are read from the manifests as they are written out.
  */
 export function* datasetsToKerchunkJsonPieces(
-  datasets: ReadonlyMap<string, VirtualDataset> | Record<string, VirtualDataset>,
+  datasets: ReadonlyMap<string, VirtualDataset> | Record<string, VirtualDataset> | VirtualDatatree,
   options: { format?: KerchunkFormat } = {},
 ): Generator<string> {
   assertJsonFormat(options.format);
-  const table = tableOf(datasets instanceof Map ? datasets : Object.entries(datasets));
+  const table = tableOf(groupEntries(datasets));
   yield header(undefined);
   const buffer = new PieceBuffer();
   for (const path of [...table.keys()].sort(compareNodePaths)) {

@@ -2,8 +2,9 @@
  * `imagecodecs_jpeg` — JPEG (TIFF compression 7) decoder as a bytes-to-bytes codec, configured as
  * tifffile writes it: {tables (base64 JPEGTables or null), header, bitspersample, colorspace_jpeg,
  * colorspace_data}. Entropy decoding and IDCT use geotiff.js's pure-JS baseline decoder, which
- * returns the raw component samples; when `colorspace_data` is 2 (RGB) and the stream has three
- * components, YCbCr is converted to RGB with libjpeg's fixed-point equations. geotiff.js is
+ * returns the raw component samples; when `colorspace_data` is 2 (RGB) and the stream is YCbCr —
+ * `colorspace_jpeg` 3, or, when that is null, what libjpeg assumes from the stream's JFIF/Adobe
+ * markers and component ids — YCbCr is converted to RGB with libjpeg's fixed-point equations. geotiff.js is
  * imported on first decode only.
  *
  * Chroma planes are upsampled with libjpeg's default triangle filter ("fancy upsampling") before
@@ -145,11 +146,56 @@ export function fancyUpsampleChroma(data: Uint8Array, width: number, height: num
   }
 }
 
+/**
+ * The colour space libjpeg assumes for a stream when none is forced (jdapimin.c
+ * `default_decompress_parms`), as a J_COLOR_SPACE number: 1 gray, 2 RGB, 3 YCbCr, 4 CMYK, 5 YCCK.
+ * Three components: a JFIF marker means YCbCr; else an Adobe marker's transform (0 RGB, else
+ * YCbCr); else the component ids ('R','G','B' → RGB, otherwise YCbCr). Four: Adobe transform 2 →
+ * YCCK, else CMYK.
+ */
+export function defaultJpegColorspace(stream: Uint8Array): number | undefined {
+  let jfif = false;
+  let adobeTransform: number | undefined;
+  let i = 2;
+  while (i + 4 <= stream.length) {
+    if (stream[i] !== 0xff) {
+      i++;
+      continue;
+    }
+    const marker = stream[i + 1]!;
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0xff) {
+      i += marker === 0xff ? 1 : 2;
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) return undefined; // scan before any frame header
+    const length = (stream[i + 2]! << 8) | stream[i + 3]!;
+    const body = stream.subarray(i + 4, i + 2 + length);
+    if (marker === 0xe0 && body.length >= 5 && String.fromCharCode(...body.subarray(0, 5)) === "JFIF\0") jfif = true;
+    if (marker === 0xee && body.length >= 12 && String.fromCharCode(...body.subarray(0, 5)) === "Adobe") adobeTransform = body[11];
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      const count = body[5] ?? 0;
+      const ids = Array.from({ length: count }, (_, c) => body[6 + c * 3]);
+      if (count === 1) return 1;
+      if (count === 3) {
+        if (jfif) return 3;
+        if (adobeTransform !== undefined) return adobeTransform === 0 ? 2 : 3;
+        return ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42 ? 2 : 3;
+      }
+      if (count === 4) return adobeTransform === 2 ? 5 : 4;
+      return undefined;
+    }
+    i += 2 + length;
+  }
+  return undefined;
+}
+
 /** zarrita codec `imagecodecs_jpeg`. */
 export class JpegCodec {
   readonly kind = "bytes_to_bytes";
   readonly #tables: Uint8Array | undefined;
-  readonly #toRgb: boolean;
+  /** Output colour space asked for (`colorspace_data`) and the JPEG colour space forced (`colorspace_jpeg`), if any. */
+  readonly #outColorspace: unknown;
+  readonly #jpegColorspace: number | null;
   readonly #maxSize: number;
   #decoder: Promise<Decoder> | undefined;
 
@@ -159,7 +205,8 @@ export class JpegCodec {
       throw new Error(`imagecodecs_jpeg: ${config.bitspersample}-bit JPEG is not supported (only 8-bit baseline/progressive)`);
     }
     this.#tables = config.tables ? fromBase64(config.tables) : undefined;
-    this.#toRgb = config.colorspace_data === 2 && (config.colorspace_jpeg ?? 3) === 3;
+    this.#outColorspace = config.colorspace_data ?? null;
+    this.#jpegColorspace = config.colorspace_jpeg ?? null;
   }
 
   static fromConfig(config: JpegConfig, meta?: ChunkMeta): JpegCodec {
@@ -189,7 +236,10 @@ export class JpegCodec {
     const decoder = await this.#load();
     const input = bytes.slice().buffer;
     const out = new Uint8Array(await decoder.decode(input));
-    if (this.#toRgb) {
+    // as libjpeg: convert YCbCr to RGB when RGB output is asked for and the stream is YCbCr, either
+    // forced by colorspace_jpeg or, when that is not given, by libjpeg's own guess from the markers
+    const source = this.#jpegColorspace ?? defaultJpegColorspace(bytes);
+    if (this.#outColorspace === 2 && source === 3) {
       if (frame.sampling.length === 3 && out.length === frame.width * frame.height * 3) {
         fancyUpsampleChroma(out, frame.width, frame.height, frame.sampling);
         convertYCbCrToRgb(out);

@@ -1,8 +1,10 @@
 /**
- * Registers the TIFF codecs in zarrita's codec registry so that arrays made by this parser (or
- * read back from kerchunk references it wrote) decode with zarrita.
+ * The TIFF codecs as zarrita codec classes: the plugin contributes them (`ParserPlugin.codecs`, so
+ * that reading kerchunk/Icechunk references of TIFFs finds them), and {@link registerTiffCodecs}
+ * adds them to zarrita's registry directly.
  * @module
  */
+import type { ZarrCodecClass } from "@vz/core";
 import { registry } from "zarrita";
 import { JpegCodec } from "./jpeg.js";
 import { LzwCodec } from "./lzw.js";
@@ -10,35 +12,41 @@ import { PackBitsCodec } from "./packbits.js";
 import { DeltaCodec, FloatPredictorCodec } from "./predictor.js";
 import { ZeroPadCodec } from "./zero-pad.js";
 
-/** Codec names this package registers (Zarr v3 codec `name`s; kerchunk v2 `id`s are the same). */
+/** Codec names this package provides (Zarr v3 codec `name`s; kerchunk v2 `id`s are the same strings). */
 export const TIFF_CODEC_NAMES = [
   "imagecodecs_lzw",
   "imagecodecs_packbits",
   "imagecodecs_jpeg",
   "imagecodecs_delta",
   "imagecodecs_floatpred",
-  "vz.zero_pad",
+  "vz_zero_pad",
 ] as const;
+
+/** Codec name → zarrita codec class. */
+export const TIFF_CODECS: Readonly<Record<(typeof TIFF_CODEC_NAMES)[number], ZarrCodecClass>> = {
+  imagecodecs_lzw: LzwCodec as unknown as ZarrCodecClass,
+  imagecodecs_packbits: PackBitsCodec as unknown as ZarrCodecClass,
+  imagecodecs_jpeg: JpegCodec as unknown as ZarrCodecClass,
+  imagecodecs_delta: DeltaCodec as unknown as ZarrCodecClass,
+  imagecodecs_floatpred: FloatPredictorCodec as unknown as ZarrCodecClass,
+  vz_zero_pad: ZeroPadCodec as unknown as ZarrCodecClass,
+};
 
 type Registry = Map<string, () => Promise<unknown>>;
 
 /**
- * Adds the TIFF decoders to zarrita's registry (idempotent; entries already present are kept).
+ * Adds the TIFF decoders to zarrita's registry (idempotent; entries already present are kept). Readers of references do not need
+ * this when they pass a ParserRegistry holding the TIFF plugin to `openManifestStore` (or call
+ * `registerPluginCodecs`), which adds the same codecs lazily.
  * @example
  * import { registerTiffCodecs } from "@vz/parser-tiff";
  * registerTiffCodecs(); // then zarr.open(...) / zarr.get(...) decode LZW, JPEG, predictors
  */
 export function registerTiffCodecs(): void {
   const target = registry as unknown as Registry;
-  const entries: [string, unknown][] = [
-    ["imagecodecs_lzw", LzwCodec],
-    ["imagecodecs_packbits", PackBitsCodec],
-    ["imagecodecs_jpeg", JpegCodec],
-    ["imagecodecs_delta", DeltaCodec],
-    ["imagecodecs_floatpred", FloatPredictorCodec],
-    ["vz.zero_pad", ZeroPadCodec],
-  ];
-  for (const [name, codec] of entries) {
+  for (const name of TIFF_CODEC_NAMES) {
+    // an entry already there is kept: a user's own decoder, or the same class added by registerPluginCodecs
+    const codec = TIFF_CODECS[name];
     if (!target.has(name)) target.set(name, async () => codec);
   }
 }

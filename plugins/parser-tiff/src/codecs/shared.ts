@@ -3,6 +3,7 @@
  * byte-order helpers.
  * @module
  */
+import { elementByteSize } from "@vz/core";
 
 /** The part of zarrita's chunk metadata these codecs use. */
 export interface ChunkMeta {
@@ -10,24 +11,9 @@ export interface ChunkMeta {
   shape: number[];
 }
 
-const ITEM_SIZE: Record<string, number> = {
-  int8: 1,
-  uint8: 1,
-  bool: 1,
-  int16: 2,
-  uint16: 2,
-  float16: 2,
-  int32: 4,
-  uint32: 4,
-  float32: 4,
-  int64: 8,
-  uint64: 8,
-  float64: 8,
-};
-
-/** Bytes per element of a zarrita data type name. */
+/** Bytes per element of a zarrita data type name (the table of @vz/core). */
 export function itemSizeOf(dataType: string): number {
-  const size = ITEM_SIZE[dataType];
+  const size = elementByteSize(dataType);
   if (size === undefined) throw new Error(`TIFF codecs: unsupported data type ${dataType}`);
   return size;
 }

@@ -152,7 +152,9 @@ function deserializeError(error: SerializedError, url: string): VzError {
 function runParseWorker(setup: WorkerSetup): void {
   const port = parentPort!;
   const reader = createDefaultReaders();
-  let parserPromise: Promise<{ parser?: Parser; registry?: ReturnType<typeof createDiscoveredParserRegistry>["registry"] }> | undefined;
+  let parserPromise:
+    | Promise<{ parser?: Parser; readsReferences?: boolean; registry?: ReturnType<typeof createDiscoveredParserRegistry>["registry"] }>
+    | undefined;
   const resolveParser = () =>
     (parserPromise ??= (async () => {
       if (setup.parserModule) {
@@ -165,20 +167,27 @@ function runParseWorker(setup: WorkerSetup): void {
         }
         const candidate = ((module as { default?: unknown }).default ?? module) as ParserPlugin;
         const plugin = assertParserPlugin(candidate, candidate?.name ?? "?", setup.parserModule);
-        return { parser: plugin.create(setup.parserOptions) };
+        return { parser: plugin.create(setup.parserOptions), readsReferences: plugin.readsReferences === true };
       }
       const { registry } = createDiscoveredParserRegistry(setup.discoverFrom ? { from: setup.discoverFrom } : {});
       if (setup.parser) {
         const plugin = await registry.get(setup.parser);
-        return { parser: plugin.create(setup.parserOptions) };
+        return { parser: plugin.create(setup.parserOptions), readsReferences: plugin.readsReferences === true };
       }
       return { registry };
     })());
   port.on("message", async (task: { id: number; url: string; options: PoolParseOptions }) => {
     try {
-      const { parser, registry } = await resolveParser();
-      const { store } = await openManifestStore(task.url, { reader, ...(parser ? { parser } : {}), ...(registry ? { registry } : {}) });
-      const dataset = await toVirtualDataset(store, { ...task.options, url: task.url });
+      const { parser, readsReferences, registry } = await resolveParser();
+      const { allowedPrefixes, ...datasetOptions } = task.options;
+      const { store } = await openManifestStore(task.url, {
+        reader,
+        ...(parser ? { parser } : {}),
+        ...(registry ? { registry } : {}),
+        ...(readsReferences ? { readsReferences } : {}),
+        ...(allowedPrefixes ? { allowedPrefixes } : {}),
+      });
+      const dataset = await toVirtualDataset(store, { ...datasetOptions, url: task.url });
       const { message, transfer } = serializeDataset(dataset);
       port.postMessage({ id: task.id, ok: true, dataset: message } satisfies Reply, transfer);
     } catch (error) {

@@ -2,12 +2,15 @@
  * createDefaultReaders (Node only): the ReaderRegistry vz uses when the caller gives none.
  * @module
  */
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InvalidArgumentError, UrlNotAllowedError } from "../../errors.js";
 import { HttpReader, type HttpReaderOptions } from "../http-reader.js";
 import type { ByteRange, ObjectMeta, ObjectReader, ReadOptions } from "../object-reader.js";
 import { ReaderRegistry } from "../reader-registry.js";
+import { isMetadataAddress, registerHostResolver } from "../reference-policy.js";
 import { S3Reader, type S3ReaderOptions } from "../s3-reader.js";
 import { FileReader } from "./file-reader.js";
 
@@ -35,11 +38,70 @@ export interface DefaultReadersOptions {
    * them. An explicit `allowedPrefixes` entry for such a host still allows it. Default true.
    */
   blockMetadataHosts?: boolean;
+  /**
+   * Resolves a host name to its addresses, for the metadata-host check after DNS resolution.
+   * Default: `node:dns` `lookup` (all addresses). Replaceable in tests.
+   */
+  lookup?: (hostname: string) => Promise<string[]>;
 }
 
-const METADATA_HOSTS = new Set(["[fd00:ec2::254]", "metadata.google.internal", "metadata", "100.100.100.200"]);
+/** How long a host's resolved addresses are reused by the metadata check: 30 s. */
+const LOOKUP_TTL_MS = 30_000;
 
-/** True for hosts that serve cloud instance metadata (and credentials). */
+async function lookupAll(hostname: string): Promise<string[]> {
+  const entries = await lookup(hostname, { all: true, verbatim: true });
+  return entries.map((entry) => entry.address);
+}
+
+// Reference policies (withReferencePolicy) resolve host names with node:dns in Node.
+registerHostResolver(lookupAll);
+
+/**
+ * An HttpReader `checkUrl` hook that resolves the host name of every request (and redirect
+ * target) and refuses it when an address is a cloud instance-metadata address, unless the host
+ * is in `exempt`. A name that does not resolve is left to the request to report. The request
+ * itself resolves the name again (fetch offers no way to pin the address), so a DNS server that
+ * answers differently within milliseconds (DNS rebinding) is not stopped by this check.
+ */
+export function metadataAddressCheck(
+  resolveHost: (hostname: string) => Promise<string[]> = lookupAll,
+  exempt: ReadonlySet<string> = new Set(),
+): (url: string) => Promise<void> {
+  const cache = new Map<string, { at: number; addresses: Promise<string[]> }>();
+  return async (url: string) => {
+    let hostname: string;
+    try {
+      hostname = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, "");
+    } catch {
+      return;
+    }
+    if (!hostname || exempt.has(hostname)) return;
+    const refuse = (address: string): never => {
+      throw new UrlNotAllowedError(
+        `refusing to read ${url}: ${hostname === address ? "" : `${hostname} resolves to ${address}, `}a cloud instance-metadata address ` +
+          `(list the host in allowedPrefixes to allow it)`,
+        { url },
+      );
+    };
+    if (isMetadataAddress(hostname)) refuse(hostname);
+    if (isIP(hostname)) return;
+    let entry = cache.get(hostname);
+    if (!entry || Date.now() - entry.at > LOOKUP_TTL_MS) {
+      entry = { at: Date.now(), addresses: resolveHost(hostname) };
+      cache.set(hostname, entry);
+    }
+    let addresses: string[];
+    try {
+      addresses = await entry.addresses;
+    } catch {
+      cache.delete(hostname);
+      return;
+    }
+    for (const address of addresses) if (isMetadataAddress(address)) refuse(address);
+  };
+}
+
+/** True for URLs whose host serves cloud instance metadata (and credentials), by name or literal address. */
 export function isMetadataHost(url: string): boolean {
   let host: string;
   try {
@@ -47,7 +109,7 @@ export function isMetadataHost(url: string): boolean {
   } catch {
     return false;
   }
-  return METADATA_HOSTS.has(host) || /^169\.254\.\d{1,3}\.\d{1,3}$/.test(host);
+  return isMetadataAddress(host);
 }
 
 /** An ObjectReader that refuses metadata hosts before delegating to `reader`. */
@@ -148,7 +210,26 @@ export function createDefaultReaders(options: DefaultReadersOptions = {}): Reade
   };
   const fileRoots = byScheme("file");
   add("file", "file:///", new FileReader(), fileRoots?.map((entry) => (entry === "file://" ? "file:///" : filePrefix(entry))));
-  const httpReader = new HttpReader(options.http);
+  const exempt = new Set<string>();
+  for (const entry of allowed ?? []) {
+    if (!/^https?:\/\/[^/]/i.test(entry)) continue;
+    try {
+      exempt.add(new URL(entry).hostname.toLowerCase().replace(/^\[|\]$/g, ""));
+    } catch {
+      // not a URL: refused below by the registry
+    }
+  }
+  const check =
+    options.blockMetadataHosts === false ? undefined : metadataAddressCheck(options.lookup ?? lookupAll, exempt);
+  const httpOptions: HttpReaderOptions = { ...options.http };
+  if (check) {
+    const own = options.http?.checkUrl;
+    httpOptions.checkUrl = async (url, opts) => {
+      await check(url);
+      if (own) await own(url, opts);
+    };
+  }
+  const httpReader = new HttpReader(httpOptions);
   const guarded = options.blockMetadataHosts === false ? httpReader : new MetadataHostGuard(httpReader);
   for (const scheme of ["http", "https"] as const) {
     const prefixes = byScheme(scheme);

@@ -20,6 +20,8 @@ export interface DiscoveredParser {
   /** Absolute path of the module to import. */
   modulePath: string;
   packageDir: string;
+  /** Codecs the package declares for this parser (`"virtualizarr": { "codecs": { "<parser>": [...] } }`). */
+  codecs?: string[];
 }
 
 interface PackageJson {
@@ -30,7 +32,7 @@ interface PackageJson {
   devDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
-  virtualizarr?: { parsers?: unknown };
+  virtualizarr?: { parsers?: unknown; codecs?: unknown };
 }
 
 function readJson(path: string): PackageJson | undefined {
@@ -53,6 +55,7 @@ export function readParserDeclarations(packageDir: string): DiscoveredParser[] {
       { packageName },
     );
   }
+  const codecs = readCodecDeclarations(packageName, pkg.virtualizarr.codecs, parsers as Record<string, unknown>);
   const found: DiscoveredParser[] = [];
   for (const [name, modulePath] of Object.entries(parsers as Record<string, unknown>)) {
     if (typeof modulePath !== "string" || !modulePath.startsWith("./")) {
@@ -75,9 +78,28 @@ export function readParserDeclarations(packageDir: string): DiscoveredParser[] {
       ...(pkg.description ? { description: pkg.description } : {}),
       modulePath: absolute,
       packageDir,
+      ...(codecs.has(name) ? { codecs: codecs.get(name)! } : {}),
     });
   }
   return found;
+}
+
+/** Validates `virtualizarr.codecs`: parser name (declared in `parsers`) → list of codec names. */
+function readCodecDeclarations(packageName: string, codecs: unknown, parsers: Record<string, unknown>): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  if (codecs === undefined) return result;
+  const invalid = (reason: string): never => {
+    throw new PluginLoadError(`${packageName}: "virtualizarr.codecs" in package.json ${reason}`, { packageName });
+  };
+  if (typeof codecs !== "object" || codecs === null || Array.isArray(codecs)) invalid("must be an object of parser name → codec names");
+  for (const [parser, names] of Object.entries(codecs as Record<string, unknown>)) {
+    if (!(parser in parsers)) invalid(`names parser "${parser}", which "virtualizarr.parsers" does not declare`);
+    if (!Array.isArray(names) || names.some((n) => typeof n !== "string" || n === "")) {
+      invalid(`entry "${parser}" must be a list of codec names`);
+    }
+    result.set(parser, names as string[]);
+  }
+  return result;
 }
 
 function packageDirsIn(nodeModules: string): string[] {
@@ -241,10 +263,17 @@ function nodePathDirs(): string[] {
 /**
  * A ParserRegistry holding every discovered parser as a lazy entry. Pass `from` directories
  * (e.g. the CLI's own package directory and the user's project) in priority order; the default
- * is {@link defaultDiscoveryRoots}. Packages in the folders of NODE_PATH are found too. The
+ * is {@link defaultDiscoveryRoots}, and then packages in the folders of NODE_PATH are found too
+ * (`nodePath: true` adds them to explicit roots). The
  * registry's "no parser" errors list the places looked in.
  */
-export function createDiscoveredParserRegistry(options: { from?: readonly string[] } = {}): {
+export function createDiscoveredParserRegistry(
+  options: {
+    from?: readonly string[];
+    /** Also look in the folders of NODE_PATH. Default: true when `from` is omitted, false when it names the roots. */
+    nodePath?: boolean;
+  } = {},
+): {
   registry: ParserRegistry;
   discovered: DiscoveredParser[];
   errors: PluginLoadError[];
@@ -255,7 +284,7 @@ export function createDiscoveredParserRegistry(options: { from?: readonly string
   const errors: PluginLoadError[] = [];
   const searched: string[] = [];
   const results = (options.from ?? defaultDiscoveryRoots()).map((cwd) => discoverParsers({ cwd }));
-  const nodePath = nodePathDirs();
+  const nodePath = (options.nodePath ?? options.from === undefined) ? nodePathDirs() : [];
   if (nodePath.length > 0) {
     results.push(discoverParsers({ cwd: "/", extraDirs: nodePath.flatMap((dir) => packageDirsIn(dir)) }));
     searched.push(...nodePath.map((dir) => `${dir} (NODE_PATH)`));
@@ -273,6 +302,7 @@ export function createDiscoveredParserRegistry(options: { from?: readonly string
           version: parser.version,
           modulePath: parser.modulePath,
           ...(parser.description ? { description: parser.description } : {}),
+          ...(parser.codecs ? { codecs: parser.codecs } : {}),
         },
         () => {
           if (!existsSync(parser.modulePath)) {

@@ -9,7 +9,16 @@ import { open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InvalidArgumentError, isVzError, UnsupportedFeatureError, WriteError } from "../../errors.js";
 import type { VirtualDataset } from "../../dataset/virtual-dataset.js";
-import { asciiJsonPieces, datasetsToKerchunkJsonPieces, type KerchunkFormat, kerchunkJsonPieces, type KerchunkRefs, toKerchunk } from "../kerchunk.js";
+import type { VirtualDatatree } from "../../dataset/virtual-datatree.js";
+import {
+  asciiJsonPieces,
+  datasetsToKerchunkJsonPieces,
+  groupEntries,
+  type KerchunkFormat,
+  kerchunkJsonPieces,
+  type KerchunkRefs,
+  toKerchunkTree,
+} from "../kerchunk.js";
 import { writeKerchunkParquet } from "./write-parquet.js";
 
 /** Options of {@link writeKerchunk}. */
@@ -21,7 +30,7 @@ export interface WriteKerchunkOptions {
   format?: KerchunkFormat;
   /** Parquet only: references per record file (kerchunk's `record_size`, default 100,000). */
   recordSize?: number;
-  /** Group path under which the dataset is written (see `toKerchunk`). */
+  /** Group path under which the dataset (or the tree's root) is written (see `toKerchunk`). */
   group?: string;
   /** Replace an existing file at the path (default true). When false an existing file is an error. */
   overwrite?: boolean;
@@ -82,16 +91,27 @@ export async function writeTextAtomically(
  * Writes kerchunk references of `vds` to `path` (JSON, stable key order; the same text as
  * `kerchunkToJson(toKerchunk(vds, { group }))`), atomically: on any error nothing new is left at
  * `path` (an existing file stays untouched). Chunk references are streamed from the manifests, so
- * no object per chunk is built.
+ * no object per chunk is built. `vds` may be a dataset, a VirtualDatatree (every group is written:
+ * `.zgroup`/`.zattrs` per group, keys `group/sub/var/0.0`) or a map of datasets by group path.
  * @example
  * import { writeKerchunk } from "@vz/core/node";
  * await writeKerchunk(vds, "combined.json");
+ * await writeKerchunk(await openVirtualDatatree(url, { reader }), "tree.json");
  */
-export async function writeKerchunk(vds: VirtualDataset, path: string, options: WriteKerchunkOptions = {}): Promise<void> {
+export async function writeKerchunk(
+  vds: VirtualDataset | VirtualDatatree | ReadonlyMap<string, VirtualDataset>,
+  path: string,
+  options: WriteKerchunkOptions = {},
+): Promise<void> {
   const format = options.format ?? "json";
   if (typeof path !== "string" || path === "") throw new InvalidArgumentError("writeKerchunk: no output path given");
+  const list = groupEntries(vds, options.group);
+  const entries = new Map(list);
+  if (entries.size !== list.length) {
+    throw new InvalidArgumentError(`writeKerchunk ${path}: a group is given twice (${list.map(([group]) => group || "/").join(", ")})`, { url: path });
+  }
   if (format === "parquet") {
-    const refs = toKerchunk(vds, options.group === undefined ? {} : { group: options.group });
+    const refs = toKerchunkTree(entries);
     await writeKerchunkParquet(refs, path, {
       ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
       ...(options.recordSize === undefined ? {} : { recordSize: options.recordSize }),
@@ -104,7 +124,7 @@ export async function writeKerchunk(vds: VirtualDataset, path: string, options: 
     });
   }
   // Build the metadata (and surface any refusal) before a file is created.
-  const pieces = asciiJsonPieces(datasetsToKerchunkJsonPieces(new Map([[options.group ?? "", vds]])));
+  const pieces = asciiJsonPieces(datasetsToKerchunkJsonPieces(entries));
   const first = pieces.next();
   const all = (function* () {
     if (!first.done) yield first.value;
