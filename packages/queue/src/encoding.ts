@@ -7,11 +7,11 @@
  * Layout: "VZDS" | u32 version | u32 header length | header (UTF-8 JSON) | padding | buffers.
  * @module
  */
-import { InvalidArgumentError, type VirtualDataset } from "@vz/core";
+import { InvalidArgumentError, type VirtualDataset, VirtualDatatree } from "@vz/core";
 import { deserializeDataset, serializeDataset } from "@vz/core/node";
 
 const MAGIC = 0x53445a56; // "VZDS" little-endian
-const VERSION = 1;
+const VERSION = 2;
 
 type TypedArrayName =
   | "Int8Array"
@@ -42,7 +42,34 @@ const CONSTRUCTORS: Record<TypedArrayName, { new (buffer: ArrayBuffer, byteOffse
 
 /** Encodes `dataset` (manifests and loaded variables) into one byte string. */
 export function encodeDataset(dataset: VirtualDataset): Uint8Array {
-  const { message } = serializeDataset(dataset);
+  return encodeMessage({ groups: [["", serializeDataset(dataset).message]] });
+}
+
+/** Encodes every group of `tree` (each group's dataset, by path) into one byte string. */
+export function encodeTree(tree: VirtualDatatree): Uint8Array {
+  return encodeMessage({ groups: [...tree.toMap()].map(([path, dataset]) => [path, serializeDataset(dataset).message]) });
+}
+
+/** Decodes {@link encodeDataset}'s bytes (or the root group of {@link encodeTree}'s). `source` names the value in errors (a Redis key, a URL). */
+export function decodeDataset(bytes: Uint8Array, source: string): VirtualDataset {
+  const message = decodeMessage(bytes, source);
+  const root = message.groups.find(([path]) => path === "");
+  if (!root) throw new InvalidArgumentError(`@vz/queue: result ${source} has no root group`);
+  return deserializeDataset(root[1]);
+}
+
+/** Decodes {@link encodeTree}'s (or {@link encodeDataset}'s) bytes into a tree. */
+export function decodeTree(bytes: Uint8Array, source: string): VirtualDatatree {
+  const message = decodeMessage(bytes, source);
+  return VirtualDatatree.fromMap(new Map(message.groups.map(([path, group]) => [path, deserializeDataset(group)])));
+}
+
+type Serialized = Parameters<typeof deserializeDataset>[0];
+interface Message {
+  groups: [string, Serialized][];
+}
+
+function encodeMessage(message: Message): Uint8Array {
   const buffers: Uint8Array[] = [];
   let offset = 0;
   const header = JSON.stringify(message, function replacer(this: unknown, _key, value: unknown) {
@@ -56,6 +83,10 @@ export function encodeDataset(dataset: VirtualDataset): Uint8Array {
     }
     if (typeof value === "bigint") return { $bigint: value.toString() };
     if (typeof value === "number" && !Number.isFinite(value)) return { $number: String(value) };
+    // Tag plain objects that happen to use a tag's key, so they decode as they were.
+    if (value && typeof value === "object" && !Array.isArray(value) && ("$typed" in value || "$bigint" in value || "$number" in value || "$object" in value)) {
+      return { $object: Object.entries(value) };
+    }
     return value;
   });
   const headerBytes = new TextEncoder().encode(header);
@@ -74,8 +105,7 @@ export function encodeDataset(dataset: VirtualDataset): Uint8Array {
   return out;
 }
 
-/** Decodes {@link encodeDataset}'s bytes. `source` names the value in errors (a Redis key, a URL). */
-export function decodeDataset(bytes: Uint8Array, source: string): VirtualDataset {
+function decodeMessage(bytes: Uint8Array, source: string): Message {
   if (bytes.byteLength < 12) throw new InvalidArgumentError(`@vz/queue: result ${source} is ${bytes.byteLength} bytes, too short to be a dataset`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== VERSION) {
@@ -83,23 +113,33 @@ export function decodeDataset(bytes: Uint8Array, source: string): VirtualDataset
   }
   const headerLength = view.getUint32(8, true);
   const start = Math.ceil((12 + headerLength) / 8) * 8;
-  if (start > bytes.byteLength) throw new InvalidArgumentError(`@vz/queue: result ${source} is truncated (header of ${headerLength} bytes)`);
+  if (12 + headerLength > bytes.byteLength) throw new InvalidArgumentError(`@vz/queue: result ${source} is truncated (header of ${headerLength} bytes)`);
   // Copy the buffer section once so typed arrays get an aligned, exclusively owned ArrayBuffer.
-  const body = bytes.slice(start).buffer;
-  const message = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)), (_key, value: unknown) => {
-    if (value && typeof value === "object") {
-      const tagged = value as { $typed?: TypedArrayName; at?: number; length?: number; $bigint?: string; $number?: string };
-      if (tagged.$typed !== undefined) {
-        const Ctor = CONSTRUCTORS[tagged.$typed];
-        if (!Ctor || tagged.at! + tagged.length! * Ctor.BYTES_PER_ELEMENT > body.byteLength) {
-          throw new InvalidArgumentError(`@vz/queue: result ${source} has a bad ${tagged.$typed} at ${tagged.at}`);
+  const body = bytes.slice(Math.min(start, bytes.byteLength)).buffer;
+  let message: Message;
+  try {
+    message = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)), (_key, value: unknown) => {
+      if (value && typeof value === "object") {
+        const tagged = value as { $typed?: TypedArrayName; at?: number; length?: number; $bigint?: string; $number?: string; $object?: [string, unknown][] };
+        if (tagged.$typed !== undefined) {
+          const Ctor = CONSTRUCTORS[tagged.$typed];
+          const at = tagged.at;
+          const length = tagged.length;
+          if (!Ctor || !Number.isSafeInteger(at) || !Number.isSafeInteger(length) || at! < 0 || length! < 0 || at! % 8 !== 0 || at! + length! * Ctor.BYTES_PER_ELEMENT > body.byteLength) {
+            throw new InvalidArgumentError(`@vz/queue: result ${source} has a bad ${tagged.$typed} at ${tagged.at}`);
+          }
+          return new Ctor(body, at!, length!);
         }
-        return new Ctor(body, tagged.at!, tagged.length!);
+        if (tagged.$bigint !== undefined) return BigInt(tagged.$bigint);
+        if (tagged.$number !== undefined) return Number(tagged.$number);
+        if (tagged.$object !== undefined) return Object.fromEntries(tagged.$object);
       }
-      if (tagged.$bigint !== undefined) return BigInt(tagged.$bigint);
-      if (tagged.$number !== undefined) return Number(tagged.$number);
-    }
-    return value;
-  }) as Parameters<typeof deserializeDataset>[0];
-  return deserializeDataset(message);
+      return value;
+    }) as Message;
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    throw new InvalidArgumentError(`@vz/queue: result ${source} has an unreadable header: ${(error as Error).message}`, { cause: error });
+  }
+  if (!Array.isArray(message?.groups)) throw new InvalidArgumentError(`@vz/queue: result ${source} has no groups`);
+  return message;
 }

@@ -4,7 +4,7 @@
  * run by `vz worker`). Node only.
  * @module
  */
-export { decodeDataset, encodeDataset } from "./encoding.js";
+export { decodeDataset, decodeTree, encodeDataset, encodeTree } from "./encoding.js";
 export { DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL_SECONDS, jobIdFor, resultKey } from "./jobs.js";
 export type { FileIdentity, ParseJobData, ParseJobResult } from "./jobs.js";
 export { createQueuePool } from "./pool.js";
@@ -12,3 +12,5 @@ export type { QueuePool, QueuePoolOptions, QueueProgress, QueueRunResult } from 
 export { redisOptions } from "./redis.js";
 export { startQueueWorker } from "./worker.js";
 export type { QueueWorker, QueueWorkerOptions } from "./worker.js";
+export { openQueueMfdatatree } from "./combine.js";
+export type { OpenQueueMfdatatreeOptions, QueueMfdatatree } from "./combine.js";

@@ -11,12 +11,13 @@ import {
   type ObjectReader,
   type PoolParseOptions,
   type VirtualDataset,
+  type VirtualDatatree,
   type VzError,
 } from "@vz/core";
 import { createDefaultReaders } from "@vz/core/node";
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { decodeDataset } from "./encoding.js";
+import { decodeTree } from "./encoding.js";
 import {
   DEFAULT_QUEUE_NAME,
   DEFAULT_RESULT_TTL_SECONDS,
@@ -43,6 +44,8 @@ export interface QueuePoolOptions {
   resultTtl?: number;
   /** Attempts per job for transient failures (network); corrupt or unsupported files fail at once. Default 3. */
   attempts?: number;
+  /** Files submitted at once by runAll (each costs one `head` and a few Redis calls). Default 64. */
+  submitConcurrency?: number;
 }
 
 /** Progress of a run, from queue events. */
@@ -59,14 +62,17 @@ export interface QueueProgress {
 
 /** What {@link QueuePool.runAll} gives back. */
 export interface QueueRunResult {
-  datasets: Map<string, VirtualDataset>;
+  /** Each parsed file's groups (the whole file, or the subtree at `options.group`), by URL. */
+  trees: Map<string, VirtualDatatree>;
   failed: { url: string; error: VzError }[];
   reused: number;
 }
 
 /** A DatasetParsePool on BullMQ, with a batch API for progress and per-file failures. */
 export interface QueuePool extends DatasetParsePool {
-  /** Submits every file at once, waits for all, and returns the datasets and the failures (never throws for one file). */
+  /** Parses `url` into its tree of groups (every group under `options.group`). */
+  parseTree(url: string, options: PoolParseOptions, signal?: AbortSignal): Promise<VirtualDatatree>;
+  /** Submits every file, waits for all, and returns the trees and the failures (never throws for one file). */
   runAll(urls: readonly string[], options: PoolParseOptions, onProgress?: (progress: QueueProgress) => void, signal?: AbortSignal): Promise<QueueRunResult>;
   /** Job counts of the queue (waiting, active, completed, failed, delayed). */
   counts(): Promise<Record<string, number>>;
@@ -84,18 +90,19 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   results.on("error", () => {});
   const reader = options.reader ?? createDefaultReaders();
   const resultTtl = options.resultTtl ?? DEFAULT_RESULT_TTL_SECONDS;
-  /** Datasets already fetched in this process (runAll then openVirtualMfdataset asks again). */
-  const fetched = new Map<string, VirtualDataset>();
+  const submitConcurrency = options.submitConcurrency ?? 64;
+  /** Trees already fetched in this process (runAll then openVirtualMfdataset asks again). */
+  const fetched = new Map<string, VirtualDatatree>();
   const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
 
-  const fetchResult = async (jobId: string, url: string, value: ParseJobResult | undefined): Promise<VirtualDataset> => {
+  const fetchResult = async (jobId: string, url: string, value: ParseJobResult | undefined): Promise<VirtualDatatree> => {
     if (!value?.key) throw decodeFailure(`job ${jobId} finished without a result`, url);
     const bytes = await results.getBuffer(value.key);
     if (!bytes) throw decodeFailure(`the result of job ${jobId} (${value.key}) is gone from Redis (expired?)`, url);
-    return decodeDataset(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key);
+    return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key);
   };
 
-  /** Submits (or finds) the job of `url`; returns how to wait for it and whether it was done already. */
+  /** Submits (or finds) the job of `url`; returns the job and whether its result is already in Redis. */
   const submit = async (url: string, parseOptions: PoolParseOptions, signal?: AbortSignal) => {
     await ready;
     const meta = await reader.head(url, signal ? { signal } : undefined);
@@ -135,7 +142,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
     return { job, jobId, reused };
   };
 
-  const wait = async (job: Job<ParseJobData, ParseJobResult>, url: string): Promise<VirtualDataset> => {
+  const wait = async (job: Job<ParseJobData, ParseJobResult>, url: string): Promise<VirtualDatatree> => {
     let value: ParseJobResult;
     try {
       value = await job.waitUntilFinished(events);
@@ -147,68 +154,86 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
 
   const cacheKey = (url: string, parseOptions: PoolParseOptions) => JSON.stringify([url, parseOptions]);
 
+  const parseTree = async (url: string, parseOptions: PoolParseOptions, signal?: AbortSignal): Promise<VirtualDatatree> => {
+    const cached = fetched.get(cacheKey(url, parseOptions));
+    if (cached) return cached;
+    const { job, reused } = await submit(url, parseOptions, signal);
+    const tree = reused ? await fetchResult(job.id!, url, job.returnvalue) : await wait(job, url);
+    fetched.set(cacheKey(url, parseOptions), tree);
+    return tree;
+  };
+
   return {
     kind: "vz-dataset-parse-pool",
-    async parseDataset(url, parseOptions, signal) {
-      const cached = fetched.get(cacheKey(url, parseOptions));
-      if (cached) return cached;
-      const { job } = await submit(url, parseOptions, signal);
-      const dataset = await wait(job, url);
-      fetched.set(cacheKey(url, parseOptions), dataset);
-      return dataset;
+    parseTree,
+    async parseDataset(url, parseOptions, signal): Promise<VirtualDataset> {
+      return (await parseTree(url, parseOptions, signal)).dataset;
     },
 
     async runAll(urls, parseOptions, onProgress, signal) {
       const progress: QueueProgress = { total: urls.length, done: 0, failed: 0, reused: 0, active: 0 };
       const report = () => onProgress?.({ ...progress });
-      const onActive = () => {
+      const ours = new Set<string>();
+      const started = new Set<string>();
+      const onActive = ({ jobId }: { jobId: string }) => {
+        if (!ours.has(jobId) || started.has(jobId)) return;
+        started.add(jobId);
         progress.active++;
         report();
       };
       events.on("active", onActive);
-      const datasets = new Map<string, VirtualDataset>();
+      const trees = new Map<string, VirtualDatatree>();
       const failed: QueueRunResult["failed"] = [];
+      const fail = (url: string, error: unknown) => {
+        progress.failed++;
+        const typed = isVzError(error) ? error : decodeFailure((error as Error)?.message ?? String(error), url);
+        failed.push({ url, error: typed });
+        progress.lastError = { url, message: typed.message };
+      };
       try {
-        // Submit in bounded batches (each submission is one head request and a few Redis calls).
-        const submitted: { url: string; job: Job<ParseJobData, ParseJobResult>; reused: boolean }[] = [];
-        const limit = 32;
-        for (let i = 0; i < urls.length; i += limit) {
-          if (signal?.aborted) throw new AbortedError("queue run aborted", { cause: signal.reason });
-          const batch = await Promise.allSettled(urls.slice(i, i + limit).map((url) => submit(url, parseOptions, signal)));
-          batch.forEach((outcome, k) => {
-            const url = urls[i + k]!;
-            if (outcome.status === "fulfilled") submitted.push({ url, job: outcome.value.job, reused: outcome.value.reused });
-            else {
-              progress.failed++;
-              const error = isVzError(outcome.reason) ? outcome.reason : decodeFailure(String(outcome.reason), url);
-              failed.push({ url, error });
-              progress.lastError = { url, message: error.message };
-            }
-          });
-          report();
-        }
-        await Promise.all(
-          submitted.map(async ({ url, job, reused }) => {
+        // Submissions run `submitConcurrency` at a time (each is one head request and a few Redis
+        // calls); each file is awaited as soon as its job is in the queue.
+        const waits: Promise<void>[] = [];
+        let next = 0;
+        const submitter = async () => {
+          while (next < urls.length) {
+            if (signal?.aborted) throw new AbortedError("queue run aborted", { cause: signal.reason });
+            const url = urls[next++]!;
+            let submitted: Awaited<ReturnType<typeof submit>>;
             try {
-              const dataset = reused ? await fetchResult(job.id!, url, job.returnvalue) : await wait(job, url);
-              datasets.set(url, dataset);
-              fetched.set(cacheKey(url, parseOptions), dataset);
-              progress.done++;
-              if (reused) progress.reused++;
+              submitted = await submit(url, parseOptions, signal);
             } catch (error) {
-              progress.failed++;
-              const typed = isVzError(error) ? error : decodeFailure(String(error), url);
-              failed.push({ url, error: typed });
-              progress.lastError = { url, message: typed.message };
+              fail(url, error);
+              report();
+              continue;
             }
-            progress.active = Math.max(0, progress.active - (reused ? 0 : 1));
-            report();
-          }),
-        );
+            const { job, jobId, reused } = submitted;
+            ours.add(jobId);
+            waits.push(
+              (async () => {
+                try {
+                  const tree = reused ? await fetchResult(jobId, url, job.returnvalue) : await wait(job, url);
+                  trees.set(url, tree);
+                  fetched.set(cacheKey(url, parseOptions), tree);
+                  progress.done++;
+                  if (reused) progress.reused++;
+                } catch (error) {
+                  fail(url, error);
+                }
+                if (started.delete(jobId)) progress.active = Math.max(0, progress.active - 1);
+                ours.delete(jobId);
+                report();
+              })(),
+            );
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(submitConcurrency, urls.length) }, submitter));
+        await Promise.all(waits);
       } finally {
         events.off("active", onActive);
       }
-      return { datasets, failed: failed.sort((a, b) => urls.indexOf(a.url) - urls.indexOf(b.url)), reused: progress.reused };
+      const order = new Map(urls.map((url, i) => [url, i]));
+      return { trees, failed: failed.sort((a, b) => order.get(a.url)! - order.get(b.url)!), reused: progress.reused };
     },
 
     async counts() {

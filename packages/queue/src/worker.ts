@@ -4,11 +4,11 @@
  * Run one per process (`vz worker --queue redis://…`) on as many machines as you like.
  * @module
  */
-import { isVzError, type ObjectReader, openManifestStore, type ParserRegistry, toVirtualDataset } from "@vz/core";
+import { isVzError, type ObjectReader, openManifestStore, type ParserRegistry, toVirtualDatatree } from "@vz/core";
 import { createDefaultReaders, createDiscoveredParserRegistry } from "@vz/core/node";
 import { UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { encodeDataset } from "./encoding.js";
+import { encodeTree } from "./encoding.js";
 import { DEFAULT_QUEUE_NAME, encodeFailure, PERMANENT_CODES, type ParseJobData, type ParseJobResult, resultKey } from "./jobs.js";
 import { redisOptions } from "./redis.js";
 
@@ -50,18 +50,22 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     async (job) => {
       const data = job.data;
       try {
+        const { allowedPrefixes, ...datasetOptions } = data.options;
         const { store } = await openManifestStore(data.url, {
           reader,
           registry,
           ...(data.parser ? { parser: data.parser } : {}),
           ...(data.parserOptions !== undefined ? { parserOptions: data.parserOptions } : {}),
+          // Reference sets (kerchunk, DMR++) read chunk URLs only under their own place and these.
+          ...(allowedPrefixes ? { allowedPrefixes } : {}),
         });
-        const dataset = await toVirtualDataset(store, { ...data.options, url: data.url });
-        const bytes = encodeDataset(dataset);
+        // Every group under `group` (the whole file by default), as the local multi-file run builds it.
+        const tree = await toVirtualDatatree(store, { ...datasetOptions, url: data.url });
+        const bytes = encodeTree(tree);
         const key = resultKey(queueName, job.id!);
         await results.set(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), "EX", data.resultTtl);
         options.onJob?.({ url: data.url, jobId: job.id!, ok: true, bytes: bytes.byteLength });
-        return { key, bytes: bytes.byteLength, variables: dataset.variables.size, chunks: dataset.chunkCount };
+        return { key, bytes: bytes.byteLength, variables: tree.variableCount, chunks: tree.chunkCount };
       } catch (error) {
         const reason = encodeFailure(error, data.url);
         options.onJob?.({ url: data.url, jobId: job.id!, ok: false, error: isVzError(error) ? `[${error.code}] ${error.message}` : String(error) });
