@@ -6,6 +6,7 @@
  */
 import { isVzError, type ObjectReader, openManifestStore, type ParserRegistry, toVirtualDatatree } from "@vz/core";
 import { createDefaultReaders, createDiscoveredParserRegistry } from "@vz/core/node";
+import { hostname } from "node:os";
 import { UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { encodeTree } from "./encoding.js";
@@ -26,6 +27,8 @@ export interface QueueWorkerOptions {
   /** BullMQ's lock duration and stalled-job check interval, in ms (a killed worker's jobs go back to the queue after about this long). Defaults 30000 / 15000. */
   lockDuration?: number;
   stalledInterval?: number;
+  /** This worker's name, recorded on the jobs it takes (`processedBy`). Default `vz-worker@HOST:PID`. */
+  name?: string;
   /** Called when a job finishes or fails (for logs). */
   onJob?: (event: { url: string; jobId: string; ok: boolean; error?: string; bytes?: number }) => void;
 }
@@ -76,6 +79,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     },
     {
       connection: redisOptions(options.redis),
+      name: options.name ?? `vz-worker@${hostname()}:${process.pid}`,
       concurrency: options.concurrency ?? 4,
       lockDuration: options.lockDuration ?? 30_000,
       stalledInterval: options.stalledInterval ?? 15_000,

@@ -1,0 +1,132 @@
+/**
+ * End to end: `vz worker` child processes on a real redis-server, files over the loopback range
+ * server with latency; `vz virtualize --queue` must write what the local run writes.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type RangeServer, startRangeServer } from "@vz/core/testing/tools";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { DEFAULT_QUEUE_NAME, redisOptions } from "../src/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeNetcdfSeries, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
+
+const FILES = 120;
+const LOCK_MS = 2000;
+const tmp = tempDir("vz-queue-e2e-");
+let redis: RedisServer;
+let server: RangeServer;
+const workers: WorkerProcess[] = [];
+let urls: string[];
+let corruptUrls: string[];
+
+const gets = () => server.log.filter((request) => request.method === "GET").length;
+
+/** The finished jobs of the queue: which worker ran each, and how often each was recovered from a stalled worker. */
+async function finishedJobs(): Promise<{ processedBy?: string; stalledCounter: number; attemptsMade: number }[]> {
+  const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: redisOptions(redis.url) });
+  try {
+    return (await queue.getJobs(["completed"], 0, -1)).map((job) => ({ ...(job.processedBy ? { processedBy: job.processedBy } : {}), stalledCounter: job.stalledCounter, attemptsMade: job.attemptsMade }));
+  } finally {
+    await queue.close();
+  }
+}
+
+async function flush() {
+  const client = new Redis(redis.url);
+  try {
+    await client.flushall();
+  } finally {
+    client.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(join(tmp.dir, "series"));
+  mkdirSync(join(tmp.dir, "bad"));
+  const names = makeNetcdfSeries(join(tmp.dir, "series"), FILES);
+  const badNames = makeNetcdfSeries(join(tmp.dir, "bad"), 6, { corrupt: [3] });
+  redis = await startRedis();
+  server = await startRangeServer({ root: tmp.dir, latencyMs: 10 });
+  urls = names.map((name) => `${server.url}/series/${name}`);
+  corruptUrls = badNames.map((name) => `${server.url}/bad/${name}`);
+  workers.push(await startWorker(redis.url, { lockMs: LOCK_MS }), await startWorker(redis.url, { lockMs: LOCK_MS }));
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled(workers.map((worker) => stopChild(worker.child, "SIGKILL")));
+  await redis?.stop();
+  await server?.close();
+  tmp.remove();
+});
+
+describe("vz virtualize --queue", () => {
+  let local: Buffer;
+  let firstRunGets = 0;
+
+  it("writes references byte-identical to the local run (120 files, two workers)", async () => {
+    const localRun = await runVz(["virtualize", ...urls, "--concat-dim", "time", "-o", join(tmp.dir, "local.json")]);
+    expect(localRun.stderr).toMatch(/wrote .*120 files/);
+    expect(localRun.code).toBe(0);
+    local = readFileSync(join(tmp.dir, "local.json"));
+    const before = gets();
+    const queued = await runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "queue.json")]);
+    expect(queued.stderr).toMatch(/virtualized 120 files on the queue \(0 results reused\)/);
+    expect(queued.code).toBe(0);
+    firstRunGets = gets() - before;
+    expect(firstRunGets).toBeGreaterThan(FILES);
+    expect(readFileSync(join(tmp.dir, "queue.json")).equals(local)).toBe(true);
+    // Both workers took part, each file once.
+    const jobs = await finishedJobs();
+    expect(jobs).toHaveLength(FILES);
+    expect(new Set(jobs.map((job) => job.processedBy)).size).toBe(2);
+    expect(jobs.every((job) => job.stalledCounter === 0)).toBe(true);
+    const status = await runVz(["queue", "status", "--queue", redis.url, "--json"]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ completed: FILES, failed: 0, waiting: 0, active: 0 });
+  }, 180_000);
+
+  it("runs again reading (almost) nothing: results still in Redis are reused", async () => {
+    const before = gets();
+    const again = await runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "again.json")]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/\(120 results reused\)/);
+    const secondRunGets = gets() - before;
+    expect(secondRunGets).toBeLessThanOrEqual(firstRunGets * 0.1);
+    expect(readFileSync(join(tmp.dir, "again.json")).equals(local)).toBe(true);
+  }, 120_000);
+
+  it("gives the same result when a worker is SIGKILLed during the run (its jobs go to the other worker)", async () => {
+    await flush();
+    const run = runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "killed.json")]);
+    // Let both workers take jobs, then kill one in the middle of its work.
+    const start = gets();
+    while (gets() - start < 60) await new Promise((resolve) => setTimeout(resolve, 20));
+    const victim = workers.shift()!;
+    await stopChild(victim.child, "SIGKILL");
+    const result = await run;
+    expect(result.stderr).not.toMatch(/failed/);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "killed.json")).equals(local)).toBe(true);
+    // The killed worker's running jobs were taken over by the survivor after their locks expired.
+    const jobs = await finishedJobs();
+    expect(jobs).toHaveLength(FILES);
+    expect(jobs.some((job) => job.stalledCounter > 0)).toBe(true);
+    expect(jobs.filter((job) => job.stalledCounter > 0).every((job) => job.processedBy === workers[0]!.name)).toBe(true);
+    workers.push(await startWorker(redis.url, { lockMs: LOCK_MS }));
+  }, 180_000);
+
+  it("fails naming a corrupt file; with --skip-failed finishes without it and lists it", async () => {
+    const failing = await runVz(["virtualize", ...corruptUrls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "bad.json")]);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain(`file 4 of 6 (${corruptUrls[3]})`);
+    expect(failing.stderr).toMatch(/error \[(PARSE_FAILED|INVALID_MANIFEST|UNSUPPORTED|NOT_FOUND)\]/);
+    const skipping = await runVz(["virtualize", ...corruptUrls, "--concat-dim", "time", "--queue", redis.url, "--skip-failed", "-o", join(tmp.dir, "skip.json")]);
+    expect(skipping.code).toBe(0);
+    expect(skipping.stderr).toMatch(/skipped 1 file\(s\) that failed:\n {2}http:\/\/127\.0\.0\.1:\d+\/bad\/f0003\.nc: \[/);
+    // The result is what the local run writes for the good files.
+    const good = corruptUrls.filter((_, i) => i !== 3);
+    const localGood = await runVz(["virtualize", ...good, "--concat-dim", "time", "-o", join(tmp.dir, "good-local.json")]);
+    expect(localGood.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "skip.json")).equals(readFileSync(join(tmp.dir, "good-local.json")))).toBe(true);
+  }, 120_000);
+});
