@@ -44,6 +44,8 @@ export interface QueuePoolOptions {
   resultTtl?: number;
   /** Attempts per job for transient failures (network); corrupt or unsupported files fail at once. Default 3. */
   attempts?: number;
+  /** How often jobs being waited for are added again if they vanished from Redis, in ms. Default 30000 (and at every reconnection). */
+  recheckMs?: number;
   /** Files submitted at once by runAll (each costs one `head` and a few Redis calls). Default 64. */
   submitConcurrency?: number;
 }
@@ -93,6 +95,27 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   const submitConcurrency = options.submitConcurrency ?? 64;
   /** Trees already fetched in this process (runAll then openVirtualMfdataset asks again). */
   const fetched = new Map<string, VirtualDatatree>();
+  const jobOptions = (jobId: string) => ({
+    jobId,
+    attempts: options.attempts ?? 3,
+    backoff: { type: "exponential" as const, delay: 1000 },
+    removeOnComplete: { age: resultTtl },
+    removeOnFail: { age: resultTtl },
+  });
+  /** Jobs being waited for (with how many waiters) and their data, to add again after a Redis restart. */
+  const outstanding = new Map<string, number>();
+  const jobData = new Map<string, ParseJobData>();
+  let connections = 0;
+  const readd = () => {
+    // Adding a job that exists is a no-op; one that vanished (Redis restarted empty) is queued again.
+    for (const jobId of outstanding.keys()) void queue.add("parse", jobData.get(jobId)!, jobOptions(jobId)).catch(() => {});
+  };
+  results.on("ready", () => {
+    if (connections++ > 0) readd();
+  });
+  // And now and then, in case a restart went unnoticed (e.g. a failover to an empty replica).
+  const recheck = setInterval(readd, options.recheckMs ?? 30_000);
+  recheck.unref();
   const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
 
   const fetchResult = async (jobId: string, url: string, value: ParseJobResult | undefined): Promise<VirtualDatatree> => {
@@ -132,24 +155,38 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
         job = undefined;
       }
     }
-    job ??= await queue.add("parse", data, {
-      jobId,
-      attempts: options.attempts ?? 3,
-      backoff: { type: "exponential", delay: 1000 },
-      removeOnComplete: { age: resultTtl },
-      removeOnFail: { age: resultTtl },
-    });
-    return { job, jobId, reused };
+    job ??= await queue.add("parse", data, jobOptions(jobId));
+    return { job, jobId, reused, data };
   };
 
-  const wait = async (job: Job<ParseJobData, ParseJobResult>, url: string): Promise<VirtualDatatree> => {
-    let value: ParseJobResult;
-    try {
-      value = await job.waitUntilFinished(events);
-    } catch (error) {
-      throw decodeFailure((error as Error).message, url);
+  /**
+   * Waits for `job` and fetches its result. While it waits the job is outstanding: should Redis
+   * come back empty (restarted without persistence), every outstanding job is added again, and a
+   * result lost after its job finished is computed again (at most twice).
+   */
+  const wait = async (job: Job<ParseJobData, ParseJobResult>, url: string, data: ParseJobData): Promise<VirtualDatatree> => {
+    const jobId = job.id!;
+    for (let attempt = 0; ; attempt++) {
+      let value: ParseJobResult;
+      outstanding.set(jobId, (outstanding.get(jobId) ?? 0) + 1);
+      jobData.set(jobId, data);
+      try {
+        value = await job.waitUntilFinished(events);
+      } catch (error) {
+        throw decodeFailure((error as Error).message, url);
+      } finally {
+        const left = outstanding.get(jobId)! - 1;
+        if (left === 0) {
+          outstanding.delete(jobId);
+          jobData.delete(jobId);
+        } else outstanding.set(jobId, left);
+      }
+      const bytes = value?.key ? await results.getBuffer(value.key) : null;
+      if (bytes) return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key);
+      if (attempt >= 2) return fetchResult(jobId, url, value);
+      await queue.remove(jobId).catch(() => 0);
+      job = await queue.add("parse", data, jobOptions(jobId));
     }
-    return fetchResult(job.id!, url, value);
   };
 
   const cacheKey = (url: string, parseOptions: PoolParseOptions) => JSON.stringify([url, parseOptions]);
@@ -157,8 +194,8 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   const parseTree = async (url: string, parseOptions: PoolParseOptions, signal?: AbortSignal): Promise<VirtualDatatree> => {
     const cached = fetched.get(cacheKey(url, parseOptions));
     if (cached) return cached;
-    const { job, reused } = await submit(url, parseOptions, signal);
-    const tree = reused ? await fetchResult(job.id!, url, job.returnvalue) : await wait(job, url);
+    const { job, reused, data } = await submit(url, parseOptions, signal);
+    const tree = reused ? await fetchResult(job.id!, url, job.returnvalue) : await wait(job, url, data);
     fetched.set(cacheKey(url, parseOptions), tree);
     return tree;
   };
@@ -207,12 +244,12 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
               report();
               continue;
             }
-            const { job, jobId, reused } = submitted;
+            const { job, jobId, reused, data } = submitted;
             ours.add(jobId);
             waits.push(
               (async () => {
                 try {
-                  const tree = reused ? await fetchResult(jobId, url, job.returnvalue) : await wait(job, url);
+                  const tree = reused ? await fetchResult(jobId, url, job.returnvalue) : await wait(job, url, data);
                   trees.set(url, tree);
                   fetched.set(cacheKey(url, parseOptions), tree);
                   progress.done++;
@@ -242,6 +279,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
     },
 
     async close() {
+      clearInterval(recheck);
       await Promise.allSettled([events.close(), queue.close()]);
       results.disconnect();
     },

@@ -129,4 +129,23 @@ describe("vz virtualize --queue", () => {
     expect(localGood.code).toBe(0);
     expect(readFileSync(join(tmp.dir, "skip.json")).equals(readFileSync(join(tmp.dir, "good-local.json")))).toBe(true);
   }, 120_000);
+
+  it("loses and duplicates nothing when Redis restarts (empty) in the middle of a run", async () => {
+    await flush();
+    // Slower files, so that the restart lands in the middle of the run.
+    server.addFault({ path: /^\/series\//, fault: { kind: "delay", ms: 40 } });
+    const run = runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "restarted.json")]);
+    const start = gets();
+    while (gets() - start < 150) await new Promise((resolve) => setTimeout(resolve, 20));
+    await redis.restart();
+    const result = await run;
+    expect(result.stderr).not.toMatch(/failed/);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "restarted.json")).equals(local)).toBe(true);
+    // Every file has exactly one finished job in the new Redis (none left waiting or running).
+    const status = await runVz(["queue", "status", "--queue", redis.url, "--json"]);
+    const counts = JSON.parse(status.stdout) as Record<string, number>;
+    expect(counts).toMatchObject({ waiting: 0, active: 0, failed: 0, delayed: 0 });
+    expect(counts.completed).toBeLessThanOrEqual(FILES);
+  }, 180_000);
 });
