@@ -114,9 +114,18 @@ export async function startWorker(redisUrl: string, options: { concurrency?: num
   return { child, name: `vz-worker@${hostname()}:${child.pid}`, output: () => text };
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills every `vz virtualize` child still running (after a failed or timed-out test). */
+export async function killRunning(): Promise<void> {
+  await Promise.allSettled([...running].map((child) => stopChild(child, "SIGKILL")));
+}
+
 /** Runs the vz CLI; resolves with its exit code and output (never rejects on a non-zero exit). */
 export async function runVz(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

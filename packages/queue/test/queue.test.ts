@@ -9,7 +9,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { DEFAULT_QUEUE_NAME, redisOptions } from "../src/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeNetcdfSeries, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
+import { killRunning, makeNetcdfSeries, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
 
 const FILES = 120;
 const LOCK_MS = 2000;
@@ -54,6 +54,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await killRunning();
   await Promise.allSettled(workers.map((worker) => stopChild(worker.child, "SIGKILL")));
   await redis?.stop();
   await server?.close();
@@ -147,5 +148,26 @@ describe("vz virtualize --queue", () => {
     const counts = JSON.parse(status.stdout) as Record<string, number>;
     expect(counts).toMatchObject({ waiting: 0, active: 0, failed: 0, delayed: 0 });
     expect(counts.completed).toBeLessThanOrEqual(FILES);
+  }, 180_000);
+
+  it("a worker stopped with SIGTERM finishes its running jobs before it exits", async () => {
+    await flush();
+    const run = runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "sigterm.json")]);
+    const start = gets();
+    while (gets() - start < 60) await new Promise((resolve) => setTimeout(resolve, 20));
+    const leaving = workers.shift()!;
+    const exited = new Promise<number | null>((resolve) => leaving.child.once("exit", (code) => resolve(code)));
+    leaving.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(leaving.output()).toMatch(/finishing the running jobs\n.*stopped \(\d+ files done, \d+ failed\)/s);
+    const result = await run;
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "sigterm.json")).equals(local)).toBe(true);
+    // No job was abandoned: none had to be recovered from a stalled worker.
+    const jobs = await finishedJobs();
+    expect(jobs).toHaveLength(FILES);
+    expect(jobs.every((job) => job.stalledCounter === 0)).toBe(true);
+    expect(jobs.some((job) => job.processedBy === leaving.name)).toBe(true);
+    workers.push(await startWorker(redis.url, { lockMs: LOCK_MS }));
   }, 180_000);
 });
