@@ -171,3 +171,20 @@ describe("vz virtualize --queue", () => {
     workers.push(await startWorker(redis.url, { lockMs: LOCK_MS }));
   }, 180_000);
 });
+
+describe("vz worker / vz queue usage", () => {
+  it("refuses a missing --queue, --skip-failed without --queue, and a bad Redis URL", async () => {
+    const worker = await runVz(["worker"]);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain("vz worker needs --queue redis://HOST:PORT");
+    const skip = await runVz(["virtualize", "a.nc", "b.nc", "--skip-failed", "-o", join(tmp.dir, "x.json")]);
+    expect(skip.code).toBe(2);
+    expect(skip.stderr).toContain("--skip-failed goes with --queue");
+    const status = await runVz(["queue", "status", "--queue", "http://127.0.0.1:1"]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/error \[INVALID_ARGUMENT\]: @vz\/queue: "http:\/\/127\.0\.0\.1:1" is not a Redis URL/);
+    const concurrency = await runVz(["worker", "--queue", redis.url, "--concurrency", "0"]);
+    expect(concurrency.code).toBe(1);
+    expect(concurrency.stderr).toContain("--concurrency must be a positive integer");
+  }, 60_000);
+});
