@@ -2,6 +2,7 @@
  * End to end: `vz worker` child processes on a real redis-server, files over the loopback range
  * server with latency; `vz virtualize --queue` must write what the local run writes.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RangeServer, startRangeServer } from "@vz/core/testing/tools";
@@ -9,7 +10,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { DEFAULT_QUEUE_NAME, redisOptions } from "../src/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killRunning, makeNetcdfSeries, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
+import { killRunning, makeNetcdfSeries, PYTHON, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
 
 const FILES = 120;
 const LOCK_MS = 2000;
@@ -172,7 +173,7 @@ describe("vz virtualize --queue", () => {
   }, 180_000);
 });
 
-describe("vz worker / vz queue usage", () => {
+describe("vz worker / vz queue usage, single files and trees", () => {
   it("refuses a missing --queue, --skip-failed without --queue, and a bad Redis URL", async () => {
     const worker = await runVz(["worker"]);
     expect(worker.code).toBe(2);
@@ -186,5 +187,42 @@ describe("vz worker / vz queue usage", () => {
     const concurrency = await runVz(["worker", "--queue", redis.url, "--concurrency", "0"]);
     expect(concurrency.code).toBe(1);
     expect(concurrency.stderr).toContain("--concurrency must be a positive integer");
+  }, 60_000);
+
+  it("a single file through the queue writes what the local single-file run writes", async () => {
+    const local = await runVz(["virtualize", urls[7]!, "-o", join(tmp.dir, "one-local.json")]);
+    expect(local.code).toBe(0);
+    const queued = await runVz(["virtualize", urls[7]!, "--queue", redis.url, "-o", join(tmp.dir, "one-queue.json")]);
+    expect(queued.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "one-queue.json")).equals(readFileSync(join(tmp.dir, "one-local.json")))).toBe(true);
+  }, 60_000);
+
+  it("files with groups: every group is combined as the local run combines it", async () => {
+    mkdirSync(join(tmp.dir, "trees"));
+    execFileSync(PYTHON, [
+      "-c",
+      `
+import sys, numpy as np, netCDF4
+for i in range(4):
+    with netCDF4.Dataset(f"{sys.argv[1]}/g{i}.nc", "w") as ds:
+        ds.source = "trees"
+        ds.createDimension("time", 2)
+        t = ds.createVariable("time", "i4", ("time",)); t[:] = [2 * i, 2 * i + 1]
+        a = ds.createVariable("a", "f8", ("time",), chunksizes=(2,)); a[:] = [i, i]
+        g = ds.createGroup("inner"); g.level = "1"
+        g.createDimension("x", 3)
+        b = g.createVariable("b", "i2", ("time", "x"), chunksizes=(1, 3)); b[:] = np.full((2, 3), i)
+`,
+      join(tmp.dir, "trees"),
+    ]);
+    const treeUrls = [0, 1, 2, 3].map((i) => `${server.url}/trees/g${i}.nc`);
+    const local = await runVz(["virtualize", ...treeUrls, "--concat-dim", "time", "-o", join(tmp.dir, "trees-local.json")]);
+    expect(local.stderr).toContain("2 groups");
+    expect(local.code).toBe(0);
+    const queued = await runVz(["virtualize", ...treeUrls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "trees-queue.json")]);
+    expect(queued.code).toBe(0);
+    const written = readFileSync(join(tmp.dir, "trees-queue.json"));
+    expect(written.equals(readFileSync(join(tmp.dir, "trees-local.json")))).toBe(true);
+    expect(JSON.parse(written.toString()).refs["inner/b/.zarray"]).toContain("[8,3]");
   }, 60_000);
 });
