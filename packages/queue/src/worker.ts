@@ -29,6 +29,8 @@ export interface QueueWorkerOptions {
   stalledInterval?: number;
   /** This worker's name, recorded on the jobs it takes (`processedBy`). Default `vz-worker@HOST:PID`. */
   name?: string;
+  /** Called with connection and worker errors (ioredis reconnects by itself; for logs). */
+  onError?: (error: Error) => void;
   /** Called when a job finishes or fails (for logs). */
   onJob?: (event: { url: string; jobId: string; ok: boolean; error?: string; bytes?: number }) => void;
 }
@@ -87,8 +89,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     },
   );
   // Connection problems are reported by ioredis and retried; keep the process alive through them.
-  worker.on("error", () => {});
-  results.on("error", () => {});
+  const onError = (error: Error) => options.onError?.(error);
+  worker.on("error", onError);
+  results.on("error", onError);
   await worker.waitUntilReady();
   let closed = false;
   return {

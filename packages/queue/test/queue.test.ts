@@ -123,6 +123,8 @@ describe("vz virtualize --queue", () => {
     const failing = await runVz(["virtualize", ...corruptUrls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "bad.json")]);
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain(`file 4 of 6 (${corruptUrls[3]})`);
+    // Named as it failed, in the progress output.
+    expect(failing.stderr.split("\n").some((line) => line.startsWith("failed: ") && line.includes(corruptUrls[3]!))).toBe(true);
     expect(failing.stderr).toMatch(/error \[(PARSE_FAILED|INVALID_MANIFEST|UNSUPPORTED|NOT_FOUND)\]/);
     const skipping = await runVz(["virtualize", ...corruptUrls, "--concat-dim", "time", "--queue", redis.url, "--skip-failed", "-o", join(tmp.dir, "skip.json")]);
     expect(skipping.code).toBe(0);

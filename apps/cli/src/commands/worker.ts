@@ -32,6 +32,8 @@ export async function workerCommand(context: CliContext, options: WorkerOptions)
   const { startQueueWorker } = await import("@vz/queue");
   let done = 0;
   let failed = 0;
+  let lastError = "";
+  let lastErrorAt = 0;
   const worker = await startQueueWorker({
     redis: options.queue,
     concurrency,
@@ -39,6 +41,14 @@ export async function workerCommand(context: CliContext, options: WorkerOptions)
     registry: context.registry,
     ...(options.queueName ? { queueName: options.queueName } : {}),
     ...lockSettingsFromEnv(),
+    onError: (error) => {
+      // Once per distinct message a minute: a Redis outage would otherwise flood the log.
+      const now = Date.now();
+      if (error.message === lastError && now - lastErrorAt < 60_000) return;
+      lastError = error.message;
+      lastErrorAt = now;
+      context.err(`vz worker: ${error.message} (retrying)\n`);
+    },
     onJob: (event) => {
       if (event.ok) done++;
       else {
