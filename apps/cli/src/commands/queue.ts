@@ -4,16 +4,40 @@
  * @module
  */
 import type { OpenVirtualMfdatasetOptions, ParserPlugin, VirtualDatatree } from "@vz/core";
-import { InvalidArgumentError, UnsupportedFeatureError } from "@vz/core";
+import { InvalidArgumentError, PluginLoadError, UnsupportedFeatureError } from "@vz/core";
 import type { CliContext } from "../context.js";
 import { redactedUrl } from "./worker.js";
+
+type QueuePackage = typeof import("@vz/queue");
+
+export const QUEUE_INSTALL = "npm install @vz/queue";
+
+/**
+ * Imports `@vz/queue`, an optional extra of the CLI (it brings BullMQ and ioredis). Missing, it is
+ * a PluginLoadError that gives the install command.
+ * @param importer replaces the dynamic import (tests)
+ */
+export async function importQueue(what: string, importer: () => Promise<QueuePackage> = () => import("@vz/queue")): Promise<QueuePackage> {
+  try {
+    return await importer();
+  } catch (cause) {
+    const message = String((cause as Error)?.message ?? cause);
+    if (/Cannot find (module|package) '@vz\/queue'/.test(message)) {
+      throw new PluginLoadError(`${what} needs the optional package @vz/queue, which is not installed. Install it next to @vz/cli: ${QUEUE_INSTALL}`, {
+        packageName: "@vz/queue",
+        cause,
+      });
+    }
+    throw new PluginLoadError(`${what}: cannot load @vz/queue: ${message}`, { packageName: "@vz/queue", cause });
+  }
+}
 
 /** `vz queue status --queue URL [--json]`: job counts of the queue. */
 export async function queueCommand(context: CliContext, args: string[], options: { queue?: string; json?: boolean }): Promise<number> {
   const [sub] = args;
   if (sub !== "status" || args.length !== 1) throw new InvalidArgumentError(`vz queue: expected "status", got "${args.join(" ")}"`);
   if (!options.queue) throw new InvalidArgumentError("vz queue status needs --queue redis://HOST:PORT");
-  const { createQueuePool } = await import("@vz/queue");
+  const { createQueuePool } = await importQueue("vz queue status");
   const pool = createQueuePool({ redis: options.queue, reader: context.reader });
   try {
     const counts = await pool.counts();
@@ -48,7 +72,7 @@ export type QueueVirtualizeOptions = Omit<OpenVirtualMfdatasetOptions, "reader" 
 
 /** `vz virtualize … --queue URL` for many files: returns the combined tree (what the local run builds). */
 export async function virtualizeOnQueue(context: CliContext, urls: string[], choice: Choice, options: QueueVirtualizeOptions): Promise<VirtualDatatree> {
-  const { createQueuePool, openQueueMfdatatree } = await import("@vz/queue");
+  const { createQueuePool, openQueueMfdatatree } = await importQueue("vz virtualize --queue");
   const named = namedChoice(choice);
   const { queue, skipFailed, ...rest } = options;
   const pool = createQueuePool({ redis: queue, reader: context.reader, ...(named.parser ? { parser: named.parser } : {}), parserOptions: named.parserOptions });
@@ -87,7 +111,7 @@ export async function virtualizeOnQueue(context: CliContext, urls: string[], cho
 
 /** `vz virtualize FILE --queue URL`: one file parsed by a worker (the same tree the local run builds). */
 export async function virtualizeOneOnQueue(context: CliContext, url: string, choice: Choice, options: { queue: string; group?: string; loadableVariables?: string[]; dropVariables?: string[] }): Promise<VirtualDatatree> {
-  const { createQueuePool } = await import("@vz/queue");
+  const { createQueuePool } = await importQueue("vz virtualize --queue");
   const named = namedChoice(choice);
   const pool = createQueuePool({ redis: options.queue, reader: context.reader, ...(named.parser ? { parser: named.parser } : {}), parserOptions: named.parserOptions });
   try {

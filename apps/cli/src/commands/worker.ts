@@ -29,7 +29,8 @@ export function lockSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { loc
 export async function workerCommand(context: CliContext, options: WorkerOptions): Promise<number> {
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`--concurrency must be a positive integer, got ${options.concurrency}`);
-  const { startQueueWorker } = await import("@vz/queue");
+  const { importQueue } = await import("./queue.js");
+  const { startQueueWorker } = await importQueue("vz worker");
   let done = 0;
   let failed = 0;
   let lastError = "";
