@@ -264,8 +264,16 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
             );
           }
         };
-        await Promise.all(Array.from({ length: Math.min(submitConcurrency, urls.length) }, submitter));
-        await Promise.all(waits);
+        // An abort answers at once; the jobs already queued stay (a later run reuses their results).
+        const aborted = new Promise<never>((_, reject) => {
+          if (!signal) return;
+          const fail = () => reject(new AbortedError("queue run aborted", { cause: signal.reason }));
+          if (signal.aborted) fail();
+          else signal.addEventListener("abort", fail, { once: true });
+        });
+        aborted.catch(() => {});
+        await Promise.race([Promise.all(Array.from({ length: Math.min(submitConcurrency, urls.length) }, submitter)), aborted]);
+        await Promise.race([Promise.all(waits), aborted]);
       } finally {
         events.off("active", onActive);
       }

@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pool?.close();
-  await worker?.close();
+  await worker?.closeNow();
   await redis?.stop();
   await server?.close();
   tmp.remove();
@@ -67,4 +67,14 @@ describe("createQueuePool", () => {
     // 11 jobs of the first test (other options: other ids) and 11 of this one.
     expect(await pool.counts()).toMatchObject({ completed: 22, failed: 1, waiting: 0, active: 0 });
   }, 60_000);
+
+  it("runAll stops waiting when its signal aborts", async () => {
+    const controller = new AbortController();
+    server.addFault({ path: "/s/f0011.nc", fault: { kind: "delay", ms: 3000 }, times: 20 });
+    const run = pool.runAll(urls, { dropVariables: ["lat"] }, undefined, controller.signal);
+    setTimeout(() => controller.abort(new Error("user")), 300);
+    const started = Date.now();
+    await expect(run).rejects.toMatchObject({ code: "ABORTED" });
+    expect(Date.now() - started).toBeLessThan(2500);
+  }, 30_000);
 });
