@@ -160,6 +160,8 @@ export interface OpenedInput {
   store: ManifestStore;
   parserName: string;
   reason: string;
+  /** The parser returned the chosen group as the store's root (it reads groups itself). */
+  groupApplied: boolean;
 }
 
 /**
@@ -173,7 +175,7 @@ export async function openInput(
   context: CliContext,
   url: string,
   original: string,
-  options: { parser?: string; root?: string; extraOptions?: Record<string, unknown> } = {},
+  options: { parser?: string; root?: string; extraOptions?: Record<string, unknown>; group?: string } = {},
 ): Promise<OpenedInput> {
   const rule = options.parser ? undefined : parserRuleFor(context.config, url, original);
   let name = options.parser ?? rule?.parser;
@@ -197,12 +199,14 @@ export async function openInput(
     // A root the user chose is a place the user allowed.
     if (chosen !== undefined) allowed.push(chosen);
   }
-  const { store, parserName } = await openManifestStore(url, {
+  const { store, parserName, groupApplied } = await openManifestStore(url, {
     reader: context.reader,
     registry: context.registry,
     parser: plugin ?? name,
     parserOptions,
     ...(allowed.length ? { allowedPrefixes: allowed } : {}),
+    // a parser that reads groups itself (hdf5) parses only the chosen group
+    ...(options.group ? { group: options.group } : {}),
   });
-  return { store, parserName, reason };
+  return { store, parserName, reason, groupApplied };
 }

@@ -116,3 +116,28 @@ describe("vz", () => {
     expect(result.err).toContain('no parser named "grib"; available: dmrpp, hdf5, kerchunk, netcdf3, tiff');
   });
 });
+
+describe.skipIf(!hasNetcdf4)("vz read on character arrays (needs netCDF4-python)", () => {
+  it("prints a netCDF char variable's bytes as Python shows them, 0x80 included, dtype |S1", async () => {
+    const file = join(work, "chars.nc");
+    const script = `import netCDF4, numpy as np, sys
+with netCDF4.Dataset(sys.argv[1], "w") as d:
+    d.createDimension("n", 2)
+    d.createDimension("len", 3)
+    d.createVariable("name", "S1", ("n", "len"))[:] = np.array([b"a\\x80", b"b\\\\c"], dtype="S3").view("S1").reshape(2, 3)
+with netCDF4.Dataset(sys.argv[1]) as d:
+    v = d["name"]
+    v.set_auto_chartostring(False)
+    v.set_auto_mask(False)
+    print(repr([bytes(b) for b in v[:].reshape(-1).tolist()]))`;
+    const python = execFileSync("/usr/bin/python3", ["-c", script, file], { encoding: "utf8" }).trim();
+    expect(python).toBe(String.raw`[b'a', b'\x80', b'', b'b', b'\\', b'c']`);
+    const { code, out } = await vz("read", file, "--var", "name", "--json");
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as { dtype: string; shape: number[]; values: string[] };
+    expect(result.dtype).toBe("|S1");
+    expect(result.shape).toEqual([2, 3]);
+    // the same bytes as netCDF4-python's list above, in Python's escaping without b''
+    expect(result.values).toEqual(["a", "\\x80", "", "b", "\\\\", "c"]);
+  });
+});

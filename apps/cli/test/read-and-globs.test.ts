@@ -10,7 +10,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/main.js";
-import { decodeCf, joinNegativeValues, parseSelection } from "../src/selection.js";
+import { decodeCfValues } from "@vz/core";
+import { joinNegativeValues, parseSelection } from "../src/selection.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sample = resolve(here, "../../../examples/sample.nc");
@@ -70,10 +71,10 @@ describe("selection parsing", () => {
     expect(joinNegativeValues(["--json", "-h"], new Set(["slice"]))).toEqual(["--json", "-h"]);
   });
   it("decodes CF packing and fill values as xarray does", () => {
-    const decoded = decodeCf([1, -1, 3], { _FillValue: -1, scale_factor: 0.5, add_offset: 10 });
-    expect(decoded.values).toEqual([10.5, null, 11.5]);
+    const decoded = decodeCfValues([1, -1, 3], { _FillValue: -1, scale_factor: 0.5, add_offset: 10 });
+    expect(Array.from(decoded.values)).toEqual([10.5, NaN, 11.5]);
     expect(decoded.applied).toEqual(["_FillValue", "scale_factor", "add_offset"]);
-    expect(decodeCf([1, 2], {}).applied).toEqual([]);
+    expect(decodeCfValues([1, 2], {}).applied).toEqual([]);
   });
 });
 

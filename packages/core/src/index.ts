@@ -137,6 +137,8 @@ export type {
   ZarrV2ArrayMetadata,
   ZarrV2Codec,
 } from "./writers/kerchunk.js";
+export { maskedFillValues } from "./writers/kerchunk.js";
+export type { MaskedFillValue } from "./writers/kerchunk.js";
 export { DEFAULT_RECORD_SIZE, kerchunkParquetFiles, parseJsonNonFinite } from "./writers/kerchunk-parquet.js";
 export type { KerchunkParquetFile, KerchunkParquetOptions } from "./writers/kerchunk-parquet.js";
 export {
@@ -182,5 +184,7 @@ export {
   reencodeCfTimes,
 } from "./dataset/cf-time.js";
 export type { CfCalendar, CfTimeEncoding, CfTimeUnits, ReencodeOptions } from "./dataset/cf-time.js";
+export { decodeCfValues } from "./dataset/cf-decode.js";
+export type { CfDecoded } from "./dataset/cf-decode.js";
 export { CombineError, isCombineError } from "@vz/combine";
 export type { CombineAttrs, Compat, Join, VariableSelection } from "@vz/combine";

@@ -323,6 +323,19 @@ describe(`codecs${skipReason}`, () => {
     await expect(codec.decode(stream)).rejects.toThrow(/decoded 8 bytes but the chunk holds 9 bytes/);
   });
 
+  it('LZF reads imagecodecs\' "header" configuration: false = raw stream, true = 4-byte little-endian size first', async () => {
+    const stream = Uint8Array.of(0x02, 0x61, 0x62, 0x63, 0x60, 0x02); // "abcabcab"
+    const meta = { dataType: "uint8", shape: [8], codecs: [LE, { name: "imagecodecs_lzf" }] };
+    const raw = await LzfCodec.fromConfig({ header: false }, meta).decode(stream);
+    expect(new TextDecoder().decode(raw)).toBe("abcabcab");
+    const withHeader = Uint8Array.of(8, 0, 0, 0, ...stream);
+    expect(new TextDecoder().decode(await LzfCodec.fromConfig({ header: true }, meta).decode(withHeader))).toBe("abcabcab");
+    // the raw codec reading a headered stream, or a header that disagrees with the chunk, fails loudly
+    await expect(LzfCodec.fromConfig({ header: false }, meta).decode(withHeader)).rejects.toThrow(/imagecodecs_lzf/);
+    await expect(LzfCodec.fromConfig({ header: true }, meta).decode(Uint8Array.of(9, 0, 0, 0, ...stream))).rejects.toThrow(/size header says 9 bytes/);
+    expect(() => LzfCodec.fromConfig({ header: "yes" }, meta)).toThrow(/must be true or false/);
+  });
+
   it("a chunk of the wrong byte length fails loudly instead of decoding to a short array", async () => {
     const values = Float64Array.from([1.5, 2.5, 3.5]);
     const error = await readThroughZarrita({

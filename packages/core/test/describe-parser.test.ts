@@ -131,7 +131,8 @@ describe("describeParser's assertions catch broken parsers", () => {
 
   it("isDecodableByZarrita knows what zarrita cannot read", () => {
     expect(isDecodableByZarrita(createArrayMetadata({ shape: [2], dataType: "float64", chunkShape: [2], endian: "big" }))).toBe(true);
-    expect(isDecodableByZarrita(createArrayMetadata({ shape: [2], dataType: "fixed_length_bytes:4", chunkShape: [2] }))).toBe(false);
+    expect(isDecodableByZarrita(createArrayMetadata({ shape: [2], dataType: "fixed_length_bytes:4", chunkShape: [2] }))).toBe(true);
+    expect(isDecodableByZarrita(createArrayMetadata({ shape: [2], dataType: "fixed_length_utf32:4", chunkShape: [2] }))).toBe(false);
     expect(
       isDecodableByZarrita(
         createArrayMetadata({ shape: [2], dataType: "uint8", chunkShape: [2], codecs: [{ name: "bytes" }, { name: "no-such-codec" }] }),

@@ -18,6 +18,7 @@ import {
   kerchunkToJson,
   LoadedArray,
   ManifestArray,
+  parseJsonNonFinite,
   toKerchunk,
   toKerchunkTree,
   VirtualDataset,
@@ -149,8 +150,9 @@ describe("toKerchunk", () => {
       ["float32", null, null],
     ];
     for (const [dataType, fill, expected] of fills) {
-      // a compressed array whose only chunk is missing: the storage fill value must be written as is
-      const codecs: CodecMetadata[] = [{ name: "bytes", configuration: { endian: "little" } }, { name: "numcodecs.zlib", configuration: { level: 1 } }];
+      // an array whose only chunk is missing, compressed with a codec vz does not encode (bz2):
+      // no inline fill chunk, so the storage fill value must be written as is
+      const codecs: CodecMetadata[] = [{ name: "bytes", configuration: { endian: "little" } }, { name: "numcodecs.bz2", configuration: { level: 1 } }];
       const vds = new VirtualDataset({ variables: { v: { dims: ["x"], attrs: {}, data: virtual({ shape: [2], chunks: [2], dataType, fill, codecs }) } } });
       expect(zarray(toKerchunk(vds), "v").fill_value, `${dataType} ${String(fill)}`).toEqual(expected);
     }
@@ -273,9 +275,24 @@ describe("toKerchunk", () => {
   });
 
   it("serialises attributes like zarr-python (bare NaN/Infinity tokens, typed arrays as lists, bigints)", () => {
-    expect(attributesToJson({ a: Number.NaN, b: [1, Number.NEGATIVE_INFINITY], c: Float32Array.of(0.5), d: 2n ** 60n, e: 3n, s: "NaN" })).toBe(
-      '{"a":NaN,"b":[1,-Infinity],"c":[0.5],"d":"1152921504606846976","e":3,"s":"NaN"}',
+    expect(attributesToJson({ a: Number.NaN, b: [1, Number.NEGATIVE_INFINITY], c: Float32Array.of(0.5), d: 2n ** 60n + 1n, e: 3n, s: "NaN" })).toBe(
+      '{"a":NaN,"b":[1,-Infinity],"c":[0.5],"d":1152921504606846977,"e":3,"s":"NaN"}',
     );
+    // 64-bit integers keep every digit, in typed arrays too, and integral doubles beyond 2^53 are written exactly
+    expect(attributesToJson({ i: BigInt64Array.of(-9223372036854775806n, 1n), u: BigUint64Array.of(18446744073709551614n), m: -(2 ** 63), f: 1e300 })).toBe(
+      '{"i":[-9223372036854775806,1],"u":[18446744073709551614],"m":-9223372036854775808,"f":1e+300}',
+    );
+    // and read back exactly
+    // (a double JavaScript wrote without exponent, 100000002004087730000, stays a number)
+    expect(parseJsonNonFinite('{"i":[-9223372036854775806,1],"u":18446744073709551614,"m":-9223372036854775808,"f":1e+300,"g":100000000000000000000,"h":100000002004087730000,"s":"12345678901234567890"}')).toEqual({
+      i: [-9223372036854775806n, 1],
+      u: 18446744073709551614n,
+      m: -(2 ** 63),
+      f: 1e300,
+      g: 1e20,
+      h: 1.0000000200408773e20,
+      s: "12345678901234567890",
+    });
   });
 
   it("streamed JSON (datasetsToKerchunkJsonPieces) equals kerchunkToJson of the materialised references", () => {
@@ -283,7 +300,8 @@ describe("toKerchunk", () => {
       variables: {
         temp: {
           dims: ["y", "x"],
-          attrs: { units: "K", bad: Number.NaN },
+          // a CF _FillValue keeps the missing chunks missing (without it they are written inline)
+          attrs: { units: "K", bad: Number.NaN, _FillValue: -1 },
           data: virtual({ shape: [25, 3], chunks: [2, 1], entries: { "0.0": [0, 8], "10.2": [8, 8], "12.1": [16, 8], "2.0": [24, 8] }, inline: { "11.0": Uint8Array.of(9) } }),
         },
         lat: { dims: ["y"], attrs: {}, data: new LoadedArray({ dataType: "float64", shape: [25], values: new Float64Array(25).map((_, i) => i / 3) }) },

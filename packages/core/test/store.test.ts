@@ -241,3 +241,21 @@ describe("ManifestStore read by zarrita", () => {
     expect((error as Error).message).toContain(layout.url);
   });
 });
+
+describe("ManifestStore serves fixed-length byte strings (netCDF char, numpy |S1) to zarrita", () => {
+  it("reads a 2×5 |S1 array with an inlined chunk and a missing chunk (fill value) through zarrita", async () => {
+    const text = "helloab\0\0\0";
+    const builder = new ChunkManifestBuilder([2, 1]);
+    builder.setInlined([0, 0], new TextEncoder().encode(text.slice(0, 5)));
+    const metadata = createArrayMetadata({ shape: [2, 5], dataType: "fixed_length_bytes:1", chunkShape: [1, 5], fillValue: "x", dimensionNames: ["n", "strlen"] });
+    const group = new ManifestGroup({ arrays: new Map([["chars", new ManifestArray(metadata, builder.build(), "chars")]]) });
+    const store = new ManifestStore(group, new FileReader());
+    // the stored metadata keeps vz's data type; the document zarrita reads names its v2:S1
+    expect(group.arrays.get("chars")!.metadata.data_type).toBe("fixed_length_bytes:1");
+    const document = JSON.parse(new TextDecoder().decode(await store.get("chars/zarr.json"))) as Record<string, unknown>;
+    expect(document.data_type).toBe("v2:S1");
+    const result = await zarr.get(await zarr.open.v3(zarr.root(store).resolve("chars"), { kind: "array" }));
+    expect(result.shape).toEqual([2, 5]);
+    expect(Array.from(result.data as Iterable<string>)).toEqual(["h", "e", "l", "l", "o", "x", "x", "x", "x", "x"]);
+  });
+});

@@ -436,12 +436,17 @@ class DmrppParse {
       throw this.unsupported(`dmrpp:${fillText}`, path, `build_dmrpp flagged it as ${fillText}`);
     }
     if (childNamed(element, "dmrpp:specialstructuredata")) throw this.unsupported("dap:structure", path, "special structure data");
-    if (DAP_STRING.has(tag)) return this.stringArray(element, path, shape, names, attributes);
+    const charArray = DAP_STRING.has(tag) && isCharArray(element, shape);
+    if (DAP_STRING.has(tag) && !charArray) return this.stringArray(element, path, shape, names, attributes);
 
     let base: { dataType: DataType; size: number };
     let bool = false;
     let enumeration: Enumeration | undefined;
-    if (tag === "Enum") {
+    if (charArray) {
+      // 1-byte fixed-length strings (netCDF char, numpy |S1): referenced in place like the HDF5
+      // parser does, every dimension kept (xarray joins the characters when it opens them)
+      base = { dataType: "fixed_length_bytes:1", size: 1 };
+    } else if (tag === "Enum") {
       const enumName = element.attributes.enum ?? "";
       enumeration = this.lookup(this.enumerations, enumName, groupPath);
       if (!enumeration) throw this.parseError(`enum=${JSON.stringify(enumName)} names no <Enumeration> of the document`, path);
@@ -468,7 +473,11 @@ class DmrppParse {
 
     // Fill value
     let fillValue: unknown = bool ? false : 0;
-    if (fillText !== undefined && fillText.trim() !== "") {
+    if (charArray) {
+      // the fill character as the HDF5 parser gives it: "" for NUL, the character for ASCII, else [byte]
+      const byte = fillText === undefined || fillText === "unsupported-string" ? 0 : (encodeText(fillText)[0] ?? 0);
+      fillValue = byte === 0 ? "" : byte < 0x80 ? String.fromCharCode(byte) : [byte];
+    } else if (fillText !== undefined && fillText.trim() !== "") {
       let text = fillText;
       const named = enumeration?.consts.find((c) => c.name === fillText.trim());
       if (named) text = named.value;
@@ -809,6 +818,25 @@ export const NC_FILL_DOUBLE = 9.969209968386869e36;
 function significantDigits(text: string): number {
   const mantissa = text.trim().replace(/^[+-]/, "").split(/[eE]/)[0]!.replace(".", "").replace(/^0+/, "");
   return Math.min(17, Math.max(1, mantissa.length));
+}
+
+/**
+ * Whether a DAP4 String variable is a character array (HDF5 1-byte fixed-length strings, netCDF
+ * `char`): an array with `FixedLengthStringArray string_length="1"`, or a scalar (no
+ * FixedLengthStringArray: build_dmrpp writes none for scalars) whose one unfiltered chunk is 1
+ * byte long. A scalar variable-length string is listed by its heap reference (16 bytes) or by
+ * dmrpp:vlsa / dmrpp:compact values, never as a 1-byte chunk. A scalar without storage, or a
+ * compact one, has no recorded width and stays a string.
+ */
+function isCharArray(element: XmlElement, shape: readonly number[]): boolean {
+  if (childNamed(element, "dmrpp:vlsa")) return false;
+  const flsa = childNamed(element, "dmrpp:FixedLengthStringArray");
+  if (flsa) return (flsa.attributes.string_length ?? "").trim() === "1";
+  if (shape.length > 0 || childNamed(element, "dmrpp:compact")) return false;
+  const chunks = chunksOf(element);
+  if (!chunks || (chunks.attributes.compressionType ?? "").trim() !== "") return false;
+  const list = childrenNamed(chunks, "dmrpp:chunk");
+  return list.length === 1 && (list[0]!.attributes.nBytes ?? "").trim() === "1";
 }
 
 /** `[a,b,c]` (spaces allowed) as non-negative integers; undefined when malformed. */

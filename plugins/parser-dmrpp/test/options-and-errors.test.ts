@@ -133,6 +133,27 @@ describe("options", () => {
     expect(await fill("Int64", "-9223372036854775806")).toBe(-9223372036854775806n);
   });
 
+  it("1-byte fixed-length strings (netCDF char, |S1) are fixed_length_bytes:1 references like the HDF5 parser's; wider and width-less strings stay strings", async () => {
+    const text = doc(
+      '<String name="chars"><Dim size="2"/><Dim size="3"/><dmrpp:chunks fillValue="unsupported-string"><dmrpp:chunkDimensionSizes>1 3</dmrpp:chunkDimensionSizes>' +
+        '<dmrpp:chunk offset="0" nBytes="3" chunkPositionInArray="[0,0]"/><dmrpp:chunk offset="3" nBytes="3" chunkPositionInArray="[1,0]"/></dmrpp:chunks>' +
+        '<dmrpp:FixedLengthStringArray string_length="1" pad="null_pad"/></String>' +
+        '<String name="letter"><dmrpp:chunks fillValue="x"><dmrpp:chunk offset="6" nBytes="1"/></dmrpp:chunks></String>' +
+        '<String name="pair"><Dim size="1"/><dmrpp:chunks><dmrpp:chunk offset="0" nBytes="2"/></dmrpp:chunks><dmrpp:FixedLengthStringArray string_length="2" pad="null_pad"/></String>' +
+        '<String name="empty"><dmrpp:chunks fillValue=""/></String>',
+    );
+    const store = await createDmrppParser()("memory://t/d/file.h5.dmrpp", memory(text, { "memory://t/d/file.h5": encode("abcdeZ!") }));
+    const chars = store.group.resolve("chars") as ManifestArray;
+    expect(chars.metadata).toMatchObject({ shape: [2, 3], data_type: "fixed_length_bytes:1", fill_value: "", codecs: [{ name: "bytes", configuration: { endian: "little" } }] });
+    expect(chars.metadata.chunk_grid.configuration.chunk_shape).toEqual([1, 3]);
+    expect([chars.manifest.offsetAt(1), chars.manifest.lengthAt(1)]).toEqual([3, 3]);
+    const letter = store.group.resolve("letter") as ManifestArray;
+    expect(letter.metadata).toMatchObject({ shape: [], data_type: "fixed_length_bytes:1", fill_value: "x" });
+    expect([letter.manifest.kindAt(0), letter.manifest.offsetAt(0), letter.manifest.lengthAt(0)]).toEqual(["ref", 6, 1]);
+    expect((store.group.resolve("pair") as ManifestArray).metadata.data_type).toBe("string");
+    expect((store.group.resolve("empty") as ManifestArray).metadata.data_type).toBe("string");
+  });
+
   it("an aborted signal stops the parse with AbortedError", async () => {
     const controller = new AbortController();
     controller.abort();

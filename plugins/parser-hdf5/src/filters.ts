@@ -3,7 +3,8 @@
  * itself must undo to read string datasets at parse time (deflate, shuffle, fletcher32).
  * @module
  */
-import { type CodecMetadata, UnsupportedFeatureError } from "@vz/core";
+import { type CodecMetadata, ParseError, UnsupportedFeatureError } from "@vz/core";
+import { unzlibSync } from "fflate";
 import type { Filter } from "./messages.js";
 
 /** HDF5 filter ids. */
@@ -50,7 +51,8 @@ export function filtersToCodecs(filters: readonly Filter[], elementSize: number,
       case FilterId.LZ4:
         return { name: "imagecodecs_lz4h5" };
       case FilterId.LZF:
-        return { name: "imagecodecs_lzf" };
+        // HDF5 stores raw liblzf streams; imagecodecs' Lzf codec expects a size header unless told
+        return { name: "imagecodecs_lzf", configuration: { header: false } };
       case FilterId.BLOSC: {
         const code = cd[6] ?? 0;
         const cname = BLOSC_COMPRESSORS[code];
@@ -78,9 +80,30 @@ export function filtersToCodecs(filters: readonly Filter[], elementSize: number,
   });
 }
 
-async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/**
+ * Inflates one zlib stream synchronously (fflate). `expected`, the decoded size when known, lets
+ * fflate write into a buffer of that size: tiny chunks then cost microseconds, not the
+ * half-millisecond of a DecompressionStream each.
+ */
+function inflate(bytes: Uint8Array, expected: number | undefined, url: string, variable: string): Uint8Array {
+  try {
+    if (expected !== undefined) {
+      try {
+        const out = unzlibSync(bytes, { out: new Uint8Array(expected) });
+        if (out.length === expected) return out;
+      } catch {
+        // a stream longer than expected: inflate it whole below and let the caller check its size
+      }
+    }
+    return unzlibSync(bytes);
+  } catch (cause) {
+    throw new ParseError(`HDF5 ${url}: variable ${variable}: a deflate-compressed chunk does not inflate: ${(cause as Error).message}`, {
+      url,
+      variable,
+      parser: "hdf5",
+      cause,
+    });
+  }
 }
 
 function unshuffle(bytes: Uint8Array, elementSize: number): Uint8Array {
@@ -98,19 +121,25 @@ function unshuffle(bytes: Uint8Array, elementSize: number): Uint8Array {
  * Undoes a filter pipeline for chunks the parser reads itself (string datasets). Supports deflate,
  * shuffle and fletcher32; anything else raises UnsupportedFeatureError.
  */
-export async function decodeFilters(
+export function decodeFilters(
   bytes: Uint8Array,
   filters: readonly Filter[],
   filterMask: number,
   elementSize: number,
   url: string,
   variable: string,
-): Promise<Uint8Array> {
+  expectedSize?: number,
+): Uint8Array {
   let data = bytes;
   for (let i = filters.length - 1; i >= 0; i--) {
     if (filterMask & (1 << i)) continue;
     const filter = filters[i]!;
-    if (filter.id === FilterId.DEFLATE) data = await inflate(data);
+    // the size after inflating: the chunk itself, unless fletcher32 (applied after deflate) adds 4 bytes
+    let inflated = expectedSize;
+    for (let k = 0; k < i && inflated !== undefined; k++) {
+      if (filters[k]!.id === FilterId.FLETCHER32 && !(filterMask & (1 << k))) inflated += 4;
+    }
+    if (filter.id === FilterId.DEFLATE) data = inflate(data, inflated, url, variable);
     else if (filter.id === FilterId.SHUFFLE) data = unshuffle(data, filter.clientData[0] ?? elementSize);
     else if (filter.id === FilterId.FLETCHER32) data = data.subarray(0, Math.max(0, data.length - 4));
     else {

@@ -10,6 +10,7 @@ import {
   type CodecMetadata,
   chunkGridShape,
   type DataType,
+  InvalidArgumentError,
   isVzError,
   ManifestArray,
   ManifestGroup,
@@ -67,10 +68,27 @@ export interface Hdf5ParserOptions {
    * error in `ManifestStore.diagnostics`.
    */
   onUnsupported?: "raise" | "skip";
+  /**
+   * Soft links: `"report"` (default) leaves them out and records each in
+   * `ManifestStore.diagnostics` (objects always appear at their hard-link paths); `"copy"` also
+   * places the target below the link, as copies of the same chunk references (as netCDF-C does).
+   */
+  softLinks?: "report" | "copy";
   /** Metadata read block size in bytes (default 64 KiB). */
   blockSize?: number;
   /** Bytes read speculatively at the start of the file (default 256 KiB). */
   initialReadSize?: number;
+  /**
+   * How character arrays (1-byte fixed-length strings, netCDF `char`) are exposed:
+   * - `"chars"` (default): as they are stored, data type `fixed_length_bytes:1` (numpy `|S1`)
+   *   with every dimension, the character dimension included, and chunk references in place —
+   *   what netCDF-4 and kerchunk give; xarray joins the characters itself when it opens the
+   *   references, exactly as it does on the original file.
+   * - `"string"`: read at parse time and joined into `"string"` arrays by xarray's rule (the last
+   *   dimension is the string length when no variable is named like it and only such arrays use
+   *   it, as their last dimension), trailing NULs removed, decoded as UTF-8.
+   */
+  charArrays?: "chars" | "string";
 }
 
 /** Attributes that carry HDF5 / netCDF-4 bookkeeping and are not shown. */
@@ -94,6 +112,9 @@ const NETCDF_DIMENSION_ONLY = "This is a netCDF dimension but not a netCDF varia
 const MAX_STRING_DATASET_BYTES = 256 * 1024 * 1024;
 
 const MAX_DEPTH = 256;
+
+/** Chunks of a string dataset read per getRanges call at parse time. */
+const CHUNK_READ_BATCH = 4096;
 
 /** Largest chunk grid (number of chunk cells) a manifest is built for. */
 const MAX_CHUNK_GRID = 50_000_000;
@@ -145,8 +166,13 @@ export class Hdf5Parse {
   readonly #sharedTypes = new Map<number, Promise<Datatype>>();
   /** Name under which each object address was first met (for DIMENSION_LIST references). */
   readonly linkNames = new Map<number, string>();
-  /** Objects already placed in the tree (each object appears once). */
+  /** Groups already placed in the tree (each group appears once, at its first hard link). */
   readonly #placed = new Set<number>();
+  /** Path (from the start group) at which each group or dataset was first placed. */
+  readonly #placedAt = new Map<number, string>();
+  readonly #infos = new WeakMap<DatasetEntry, Promise<DatasetInfo>>();
+  /** Soft links met by the walk, handled after it. */
+  readonly #softLinks: { link: Link; group: GroupEntry; groupAddress: number; absolutePath: string; ancestors: number[]; depth: number }[] = [];
   #rootAddress = UNDEFINED_ADDRESS;
   /** Phony dimensions made so far (netCDF-C numbers them over the whole file). */
   #phonyCount = 0;
@@ -166,6 +192,12 @@ export class Hdf5Parse {
     if (options.blockSize !== undefined) fileOptions.blockSize = options.blockSize;
     if (options.initialReadSize !== undefined) fileOptions.initialReadSize = options.initialReadSize;
     if (readOptions?.signal) fileOptions.signal = readOptions.signal;
+    if (options.softLinks !== undefined && options.softLinks !== "report" && options.softLinks !== "copy") {
+      throw new InvalidArgumentError(`HDF5 ${url}: option softLinks must be "report" or "copy", got ${JSON.stringify(options.softLinks)}`, { url });
+    }
+    if (options.charArrays !== undefined && options.charArrays !== "chars" && options.charArrays !== "string") {
+      throw new InvalidArgumentError(`HDF5 ${url}: option charArrays must be "chars" or "string", got ${JSON.stringify(options.charArrays)}`, { url });
+    }
     try {
       const file = await HdfFile.open(url, reader, fileOptions);
       const parse = new Hdf5Parse(url, file, options);
@@ -198,6 +230,10 @@ export class Hdf5Parse {
       address = target;
     }
     const tree = await this.walkGroup(address, "", [address], 0);
+    await this.resolveSoftLinks();
+    // netCDF-C numbers phony dimensions with its next dimension id, and it reads every named
+    // dimension (each dimension scale of rank >= 1) of the file before it makes phony ones
+    this.#phonyCount = await this.#countDimensionScales(tree);
     return this.buildGroup(tree);
   }
 
@@ -314,36 +350,115 @@ export class Hdf5Parse {
     return undefined;
   }
 
-  /** Walks a group: lists links, classifies targets, recurses into sub-groups (each object once). */
-  async walkGroup(address: number, path: string, ancestors: number[], depth: number): Promise<GroupEntry> {
+  /**
+   * Walks a group along hard links (depth first, links in name order, as HDF5's H5Ovisit and
+   * h5py's visititems do): a dataset appears under every hard link to it (netCDF-C lists each
+   * link as a variable); a group appears under the first hard link met, further hard links to it
+   * are reported. Soft links are queued and handled after the walk ({@link resolveSoftLinks}), so
+   * that an object is always placed at a hard-link path, never at a soft link's. `copy` walks a
+   * soft link's target again below the link (the `softLinks: "copy"` option).
+   */
+  async walkGroup(address: number, path: string, ancestors: number[], depth: number, copy = false): Promise<GroupEntry> {
     if (depth > MAX_DEPTH) throw formatError(this.file, `group "${path}" is nested more than ${MAX_DEPTH} levels deep; corrupt file or link cycle`);
-    this.#placed.add(address);
+    if (!copy) {
+      this.#placed.add(address);
+      this.#placedAt.set(address, path);
+    }
     const header = await this.header(address);
     const group: GroupEntry = { path, header, attributes: {}, datasets: [], groups: new Map() };
     group.attributes = await this.publicAttributes(header, path || "/", undefined);
     const links = await this.links(address, path);
     const absolutePath = [this.#startPath, path].filter((p) => p !== "").join("/");
-    const targets = await Promise.all(links.map((link) => this.resolveLink(link, absolutePath)));
+    const hard = links.filter((link) => link.kind !== "soft");
+    for (const link of links) {
+      if (link.kind === "soft") this.#softLinks.push({ link, group, groupAddress: address, absolutePath, ancestors, depth });
+    }
+    const targets = await Promise.all(hard.map((link) => this.resolveLink(link, absolutePath)));
     const headers = await Promise.all(targets.map((t) => (t === undefined ? undefined : this.header(t))));
-    for (let i = 0; i < links.length; i++) {
-      const link = links[i]!;
+    for (let i = 0; i < hard.length; i++) {
+      const link = hard[i]!;
       const target = targets[i];
       const targetHeader = headers[i];
       if (target === undefined || !targetHeader) continue;
       const childPath = path ? `${path}/${link.name}` : link.name;
-      if (ancestors.includes(target)) continue; // a link back up the tree: cycle
-      if (this.#placed.has(target)) continue; // the same object under a second name
       const kind = nodeKind(targetHeader);
       if (kind === "group") {
-        group.groups.set(link.name, await this.walkGroup(target, childPath, [...ancestors, target], depth + 1));
+        if (ancestors.includes(target)) {
+          this.#linkNote(childPath, `is a hard link to its own ancestor group "${this.#placedAt.get(target) || "/"}" (a cycle); not followed`);
+          continue;
+        }
+        if (!copy && this.#placed.has(target)) {
+          this.#linkNote(childPath, `is a second hard link to the group placed at "${this.#placedAt.get(target) || "/"}"; its contents are shown there only`);
+          continue;
+        }
+        group.groups.set(link.name, await this.walkGroup(target, childPath, [...ancestors, target], depth + 1, copy));
       } else if (kind === "dataset") {
-        this.#placed.add(target);
+        if (!this.#placedAt.has(target)) this.#placedAt.set(target, childPath);
         const entry: DatasetEntry = { name: link.name, path: childPath, header: targetHeader, group };
         if (link.creationOrder !== undefined) entry.creationOrder = link.creationOrder;
         group.datasets.push(entry);
       }
     }
     return group;
+  }
+
+  /**
+   * Handles the soft links met by the walk: each is reported in the diagnostics (where its target
+   * is), or with `softLinks: "copy"` its target is placed below the link too, as copies of the
+   * same chunk references (what netCDF-C shows). Targets copied may hold soft links of their own;
+   * the queue runs until empty (cycles stop at the ancestors check).
+   */
+  async resolveSoftLinks(): Promise<void> {
+    const copy = this.options.softLinks === "copy";
+    while (this.#softLinks.length > 0) {
+      const { link, group, groupAddress, absolutePath, ancestors, depth } = this.#softLinks.shift()!;
+      if (link.kind !== "soft") continue;
+      const childPath = group.path ? `${group.path}/${link.name}` : link.name;
+      const target = await this.resolveLink(link, absolutePath);
+      if (target === undefined) continue; // dangling: reported by resolveLink
+      const header = await this.header(target);
+      const kind = nodeKind(header);
+      if (kind !== "group" && kind !== "dataset") continue;
+      const placed = this.#placedAt.get(target);
+      const where = placed === undefined ? "outside the walked tree" : `at "${placed || "/"}"`;
+      if (!copy) {
+        this.#linkNote(childPath, `is a soft link to "${link.target}" (the ${kind} ${where}); not copied (option softLinks: "copy" places the target here too)`, "soft-link");
+        continue;
+      }
+      if (kind === "dataset") {
+        const entry: DatasetEntry = { name: link.name, path: childPath, header, group };
+        if (link.creationOrder !== undefined) entry.creationOrder = link.creationOrder;
+        group.datasets.push(entry);
+        continue;
+      }
+      if (target === groupAddress || ancestors.includes(target)) {
+        this.#linkNote(childPath, `is a soft link to its own ancestor group "${link.target}" (a cycle); not copied`, "soft-link");
+        continue;
+      }
+      group.groups.set(link.name, await this.walkGroup(target, childPath, [...ancestors, target], depth + 1, true));
+    }
+  }
+
+  async #countDimensionScales(group: GroupEntry): Promise<number> {
+    let count = 0;
+    for (const child of group.groups.values()) count += await this.#countDimensionScales(child);
+    for (const entry of group.datasets) {
+      const info = await this.datasetInfo(entry).catch((error: unknown) => {
+        if (isVzError(error)) return undefined; // raised (or skipped) when the group is built
+        throw error;
+      });
+      if (info && info.space.shape.length >= 1 && this.#isDimensionScale(info)) count++;
+    }
+    return count;
+  }
+
+  #isDimensionScale(info: DatasetInfo): boolean {
+    const cls = info.attributes.find((a) => a.name === "CLASS");
+    return cls !== undefined && this.#attributeText(cls) === "DIMENSION_SCALE";
+  }
+
+  #linkNote(where: string, reason: string, feature = "hard-link"): void {
+    this.diagnostics.push(new UnsupportedFeatureError(feature, `HDF5 ${this.url}: "${where}" ${reason}`, { url: this.url, variable: where }));
   }
 
   /**
@@ -366,7 +481,17 @@ export class Hdf5Parse {
         throw error;
       }
     }
-    const dimensionNames = await this.dimensionNames(infos);
+    // every dataset of the group, dropped or unsupported ones too: their dimension scales are
+    // netCDF dimensions all the same
+    const groupInfos: DatasetInfo[] = [];
+    for (const entry of group.datasets) {
+      const info = await this.datasetInfo(entry).catch((error: unknown) => {
+        if (isVzError(error)) return undefined;
+        throw error;
+      });
+      if (info) groupInfos.push(info);
+    }
+    const dimensionNames = await this.dimensionNames(infos, groupInfos);
     const dimensionOnly = infos.map((info) =>
       info.attributes.some((a) => a.name === "NAME" && typeof this.#attributeText(a) === "string" && this.#attributeText(a)!.startsWith(NETCDF_DIMENSION_ONLY)),
     );
@@ -374,7 +499,7 @@ export class Hdf5Parse {
     // string array becomes the string length when no variable is named like it and every variable
     // using it is such an array with it last. Applying it here gives the same variables as
     // xarray's netCDF4 engine, and the kerchunk output keeps them.
-    const variableNames = new Set(infos.filter((_, i) => !dimensionOnly[i]).map((info) => info.entry.name));
+    const variableNames = new Set(infos.filter((_, i) => !dimensionOnly[i]).map((info) => netcdfName(info.entry.name)));
     const dimensionUses = new Map<string, boolean[]>();
     infos.forEach((info, i) => {
       if (dimensionOnly[i]) return;
@@ -387,8 +512,9 @@ export class Hdf5Parse {
         dimensionUses.set(dim, uses);
       });
     });
+    const joinChars = this.options.charArrays === "string";
     const stackable = (dim: string | null | undefined) =>
-      dim !== null && dim !== undefined && !variableNames.has(dim) && (dimensionUses.get(dim) ?? []).every(Boolean);
+      joinChars && dim !== null && dim !== undefined && !variableNames.has(dim) && (dimensionUses.get(dim) ?? []).every(Boolean);
     const arrays = new Map<string, ManifestArray>();
     for (let i = 0; i < infos.length; i++) {
       const info = infos[i]!;
@@ -398,7 +524,11 @@ export class Hdf5Parse {
       const dims = dimensionNames[i]!;
       const collapseChars = info.type.class === "string" && info.type.size === 1 && dims.length > 0 && stackable(dims[dims.length - 1]);
       try {
-        arrays.set(info.entry.name, await this.buildArray(info, dims, collapseChars));
+        const name = netcdfName(info.entry.name);
+        if (arrays.has(name)) {
+          throw formatError(this.file, `group "${group.path || "/"}": datasets "${info.entry.name}" and "${name}" both name the netCDF variable "${name}"`);
+        }
+        arrays.set(name, await this.buildArray(info, dims, collapseChars));
       } catch (error) {
         if (isVzError(error, "UNSUPPORTED") && this.options.onUnsupported === "skip") {
           this.diagnostics.push(error);
@@ -415,7 +545,8 @@ export class Hdf5Parse {
     if (!drop || drop.length === 0) return false;
     return drop.some((d) => {
       const name = d.replace(/^\/+/, "");
-      return name === entry.path || (entry.group.path === "" && name === entry.name);
+      const path = entry.group.path ? `${entry.group.path}/${netcdfName(entry.name)}` : netcdfName(entry.name);
+      return name === entry.path || name === path || (entry.group.path === "" && (name === entry.name || name === netcdfName(entry.name)));
     });
   }
 
@@ -424,8 +555,17 @@ export class Hdf5Parse {
     return decodeFixedString(attribute.data.subarray(0, attribute.type.size), attribute.type.padding);
   }
 
-  /** Decodes the header messages of a dataset. */
-  async datasetInfo(entry: DatasetEntry): Promise<DatasetInfo> {
+  /** Decodes the header messages of a dataset (once per dataset entry). */
+  datasetInfo(entry: DatasetEntry): Promise<DatasetInfo> {
+    let info = this.#infos.get(entry);
+    if (!info) {
+      info = this.#readDatasetInfo(entry);
+      this.#infos.set(entry, info);
+    }
+    return info;
+  }
+
+  async #readDatasetInfo(entry: DatasetEntry): Promise<DatasetInfo> {
     const { header } = entry;
     let space: Dataspace | undefined;
     let type: Datatype | undefined;
@@ -596,7 +736,7 @@ export class Hdf5Parse {
    * Dimension names of the datasets of one group: netCDF-4 DIMENSION_LIST references (names of the
    * referenced dimension-scale datasets), a 1-D dimension scale's own name, else phony names.
    */
-  async dimensionNames(infos: readonly DatasetInfo[]): Promise<(string | null)[][]> {
+  async dimensionNames(infos: readonly DatasetInfo[], groupInfos: readonly DatasetInfo[] = infos): Promise<(string | null)[][]> {
     const result: ((string | null)[] | undefined)[] = [];
     for (const info of infos) {
       const rank = info.space.shape.length;
@@ -622,24 +762,39 @@ export class Hdf5Parse {
       }
       result.push(names);
     }
-    // Phony names for the rest, as netCDF-C makes them: datasets in link creation order when the
-    // group tracks it (else name order); each dimension reuses the first phony dimension of this
-    // group with the same size not yet used by this dataset, else a new phony_dim_<n> is made, n
-    // counting up over the whole file (sub-groups before their parent).
-    const phony: { name: string; size: number }[] = [];
+    // Phony names for the rest, as netCDF-C makes them (create_phony_dims in libhdf5/hdf5open.c):
+    // datasets in link creation order when the group tracks it (else name order); each dimension
+    // reuses the first dimension of this group — named ones first — with the same length and
+    // unlimitedness not yet used by this dataset, else a new phony_dim_<n> is made, n being
+    // netCDF-C's next dimension id: the number of named dimensions of the file plus the phony
+    // ones made before (sub-groups before their parent).
     const byCreation = infos.every((info) => info.entry.creationOrder !== undefined);
-    const order = infos
-      .map((_, i) => i)
-      .sort((a, b) => {
-        const x = infos[a]!.entry;
-        const y = infos[b]!.entry;
-        if (byCreation) return x.creationOrder! - y.creationOrder!;
-        return x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
-      });
+    const readOrder = (a: number, b: number) => {
+      const x = infos[a]!.entry;
+      const y = infos[b]!.entry;
+      if (byCreation) return x.creationOrder! - y.creationOrder!;
+      return x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
+    };
+    // The group's dimensions as netCDF-C lists them: its named dimensions (dimension scales, in
+    // the order it reads them), then phony ones as they are made. A dimension is reused when its
+    // length and unlimitedness match and this dataset does not use it yet.
+    const unlimited = (max: number | undefined) => max === -1 || max === UNDEFINED_ADDRESS;
+    const dims: { name: string; size: number; unlimited: boolean }[] = [];
+    const scaleOrder = (x: DatasetInfo, y: DatasetInfo) =>
+      byCreation && x.entry.creationOrder !== undefined && y.entry.creationOrder !== undefined
+        ? x.entry.creationOrder - y.entry.creationOrder
+        : x.entry.name < y.entry.name ? -1 : x.entry.name > y.entry.name ? 1 : 0;
+    for (const info of [...groupInfos].sort(scaleOrder)) {
+      if (info.space.shape.length >= 1 && this.#isDimensionScale(info)) {
+        dims.push({ name: info.entry.name, size: info.space.shape[0]!, unlimited: unlimited(info.space.maxShape[0]) });
+      }
+    }
+    const order = infos.map((_, i) => i).sort(readOrder);
     for (const i of order) {
       const known = result[i];
       if (known && known.every((n) => n !== null)) continue;
       const shape = infos[i]!.space.shape;
+      const maxShape = infos[i]!.space.maxShape;
       const used = new Set<string>();
       const names: string[] = [];
       for (let d = 0; d < shape.length; d++) {
@@ -649,10 +804,11 @@ export class Hdf5Parse {
           names.push(name);
           continue;
         }
-        let dim = phony.find((p) => p.size === size && !used.has(p.name));
+        const isUnlimited = unlimited(maxShape[d]);
+        let dim = dims.find((p) => p.size === size && p.unlimited === isUnlimited && !used.has(p.name));
         if (!dim) {
-          dim = { name: `phony_dim_${this.#phonyCount++}`, size };
-          phony.push(dim);
+          dim = { name: `phony_dim_${this.#phonyCount++}`, size, unlimited: isUnlimited };
+          dims.push(dim);
         }
         used.add(dim.name);
         names.push(dim.name);
@@ -689,10 +845,12 @@ export class Hdf5Parse {
     if (info.hasExternalStorage) throw unsupported("external-storage", "raw data stored in external files");
     const attributes = await this.publicAttributes(entry.header, variable, info.attributes);
     const shape = space.shape;
-    if (type.class === "string" || type.class === "vlen-string") {
+    // a character array (netCDF char, numpy |S1) is referenced in place like a 1-byte number
+    const charArray = type.class === "string" && type.size === 1 && this.options.charArrays !== "string";
+    if ((type.class === "string" && !charArray) || type.class === "vlen-string") {
       return this.#stringArray(info, attributes, dimensionNames, collapseChars);
     }
-    const mapped = zarrDataType(type);
+    const mapped: { dataType: DataType; endian: "little" | "big" } | undefined = charArray ? { dataType: "fixed_length_bytes:1", endian: "little" } : zarrDataType(type);
     if (!mapped) {
       throw unsupported(`datatype:${type.class}`, `datatype ${describeDatatype(type)} has no Zarr equivalent`);
     }
@@ -797,6 +955,11 @@ export class Hdf5Parse {
 
   #fillValue(info: DatasetInfo, dataType: DataType): unknown {
     const bytes = info.fill?.value;
+    if (dataType === "fixed_length_bytes:1") {
+      // the fill character: a string for ASCII (NUL = ""), the byte itself otherwise
+      const byte = bytes?.[0] ?? 0;
+      return byte === 0 ? "" : byte < 0x80 ? String.fromCharCode(byte) : [byte];
+    }
     if (!bytes || bytes.length < info.type.size) return dataType === "bool" ? false : 0;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const base = info.type.class === "enum" ? info.type.base : info.type;
@@ -897,15 +1060,41 @@ export class Hdf5Parse {
       if (index >= 0 && index < product(grid)) chunks.push({ index, address, size, mask });
     });
     const chunkBytes = product(chunkShape) * type.size;
-    for (const chunk of chunks) {
-      const stored = await this.file.read(this.file.absolute(chunk.address), chunk.size);
-      const decoded = await decodeFilters(stored, info.filters, chunk.mask, type.size, this.url, variable);
-      if (decoded.length < chunkBytes) throw formatError(this.file, `variable ${variable}: chunk ${chunk.index} decodes to ${decoded.length} bytes, expected ${chunkBytes}`);
-      copyChunk(out, shape, decoded, chunkShape, unravel(chunk.index, grid), type.size);
+    // Raw chunks are read in batches through the reader's getRanges (which may coalesce
+    // neighbouring ranges), not one request or cache lookup at a time, and bypass the metadata
+    // block cache; then inflated synchronously.
+    for (let start = 0; start < chunks.length; start += CHUNK_READ_BATCH) {
+      const batch = chunks.slice(start, start + CHUNK_READ_BATCH);
+      for (const chunk of batch) {
+        const absolute = this.file.absolute(chunk.address);
+        if (absolute + chunk.size > this.file.size) {
+          throw formatError(this.file, `variable ${variable}: chunk ${chunk.index} (${chunk.size} bytes at ${absolute}) passes the end of the file; truncated file`);
+        }
+      }
+      const stored = await this.file.reader.getRanges(
+        this.url,
+        batch.map((chunk) => ({ offset: this.file.absolute(chunk.address), length: chunk.size })),
+        this.file.signal ? { signal: this.file.signal } : undefined,
+      );
+      batch.forEach((chunk, k) => {
+        const decoded = decodeFilters(stored[k]!, info.filters, chunk.mask, type.size, this.url, variable, chunkBytes);
+        if (decoded.length < chunkBytes) throw formatError(this.file, `variable ${variable}: chunk ${chunk.index} decodes to ${decoded.length} bytes, expected ${chunkBytes}`);
+        copyChunk(out, shape, decoded, chunkShape, unravel(chunk.index, grid), type.size);
+      });
     }
     return out;
   }
 }
+
+/**
+ * The netCDF name of a dataset: netCDF-4 stores a variable named like a dimension it does not
+ * have first (e.g. a 2-D coordinate `x(y, x)`) as `_nc4_non_coord_x`, which netCDF readers call `x`.
+ */
+export function netcdfName(name: string): string {
+  return name.startsWith(NC4_NON_COORD) && name.length > NC4_NON_COORD.length ? name.slice(NC4_NON_COORD.length) : name;
+}
+
+const NC4_NON_COORD = "_nc4_non_coord_";
 
 /** Kind of object an object header describes. */
 export function nodeKind(header: ObjectHeader): "group" | "dataset" | "datatype" | "other" {

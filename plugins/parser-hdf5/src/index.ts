@@ -45,6 +45,7 @@ export const hdf5Plugin: ParserPlugin<Hdf5ParserOptions> = {
   description: "HDF5 and netCDF4 files: reads the metadata in TypeScript and references the chunks in place",
   extensions: ["h5", "hdf5", "he5", "nc", "nc4", "mat"],
   sniff: sniffHdf5,
+  readsGroups: true,
   create: createHdf5Parser,
 };
 

@@ -214,8 +214,10 @@ export function decodeFillValue(c: Cursor): FillValue {
     const defined = c.u8() !== 0;
     if (version === 1 || defined) {
       if (c.remaining < 4) return { defined, value: undefined };
+      // libhdf5 decodes this size as a signed 32-bit integer: -1 (0xFFFFFFFF) and other
+      // negative sizes mean "no value" (PyTables writes version 1 messages like that)
       const size = c.u32();
-      const value = size > 0 ? c.take(size) : undefined;
+      const value = size > 0 && size < 0x80000000 ? c.take(size) : undefined;
       return { defined: defined && value !== undefined, value: defined ? value : undefined };
     }
     return { defined: false, value: undefined };

@@ -103,14 +103,17 @@ export async function checkStoreAgainstOracle(store: ManifestStore, oracle: Orac
     const collapsed = dtype === "|S1" && metadata.shape.length === dataset.shape.length - 1;
     const charLength = collapsed ? dataset.shape[dataset.shape.length - 1]! : 0;
     expect(metadata.shape, `${name} shape`).toEqual(collapsed ? dataset.shape.slice(0, -1) : dataset.shape);
-    const isString = dataset.string !== undefined || dtype === "|O" || /^\|S/.test(dtype);
+    // A character array kept as stored (the default): |S1 with every dimension, chunks in place
+    const charArray = dtype === "|S1" && !collapsed;
+    const isString = !charArray && (dataset.string !== undefined || dtype === "|O" || /^\|S/.test(dtype));
     if (isString) {
       expect(metadata.data_type).toBe("string");
       expect(metadata.codecs).toEqual([{ name: "vlen-utf8" }]);
       expect(array.manifest.chunkCount).toBe(metadata.shape.reduce((a, b) => a * b, 1) > 0 ? 1 : 0);
     } else {
-      const expected = expectedDataType(dtype);
+      const expected = charArray ? { dataType: "fixed_length_bytes:1", endian: "little" } : expectedDataType(dtype);
       expect(expected, `${name}: oracle dtype ${dtype}`).toBeDefined();
+      if (charArray && typeof dataset.hdf5_fillvalue === "string") expect(metadata.fill_value, `${name} fill value`).toEqual(dataset.hdf5_fillvalue);
       expect(metadata.data_type, `${name} dtype`).toBe(expected!.dataType);
       if (!dtype.startsWith("|")) expect(metadata.codecs[0], `${name} endian`).toEqual({ name: "bytes", configuration: { endian: expected!.endian } });
       if (typeof dataset.hdf5_fillvalue === "number" || typeof dataset.hdf5_fillvalue === "boolean") {
@@ -214,8 +217,14 @@ export async function checkStoreAgainstOracle(store: ManifestStore, oracle: Orac
     }
   }
   // nothing virtualized that the oracle does not know
-  for (const [key] of store.group.walkArrays()) {
-    expect(oracle.hdf5.datasets[`/${key}`], `unexpected array ${key}`).toBeDefined();
+  for (const [key, array] of store.group.walkArrays()) {
+    if (oracle.hdf5.datasets[`/${key}`] === undefined) {
+      // h5py's visititems lists an object once; a second hard link to a dataset is an array of its
+      // own in vz (as in netCDF-C), with the references of the dataset the oracle lists
+      const original = [...store.group.walkArrays()].find(([other, a]) => other !== key && oracle.hdf5.datasets[`/${other}`] !== undefined && a.manifest.equals(array.manifest) && a.manifest.chunkCount > 0);
+      expect(original, `unexpected array ${key}`).toBeDefined();
+      continue;
+    }
   }
   // group attributes
   for (const [groupName, group] of Object.entries(oracle.hdf5.groups)) {

@@ -58,6 +58,8 @@ export function v2CodecToV3(codec: unknown, context: TranslationContext): CodecM
 
 function translateFillValue(value: unknown, dataType: DataType, context: TranslationContext): unknown {
   if (value === null || value === undefined) return defaultFillValue(dataType);
+  // 64-bit integers are read exactly (bigint); on a float type the number is what is meant
+  if (typeof value === "bigint" && (dataType.startsWith("float") || dataType.startsWith("complex"))) return Number(value);
   if (typeof value === "string" && value in NON_FINITE) {
     if (!dataType.startsWith("float") && !dataType.startsWith("complex")) {
       throw new InvalidManifestError(`${describe(context)} has fill value "${value}" for data type ${dataType}`, context);
@@ -76,6 +78,28 @@ function translateFillValue(value: unknown, dataType: DataType, context: Transla
     return value.map((part) => (typeof part === "string" && part in NON_FINITE ? NON_FINITE[part] : part));
   }
   return value;
+}
+
+/** Whether a v2 fill_value of `dataType` stands for a CF _FillValue (numbers, booleans, strings, fixed-length bytes). */
+function carriesCfFill(value: unknown, dataType: DataType): boolean {
+  if (value === null || value === undefined) return false;
+  if (dataType.startsWith("fixed_length_bytes")) return typeof value === "string";
+  if (dataType.startsWith("fixed_length") || dataType.startsWith("complex")) return false;
+  return typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" || typeof value === "string";
+}
+
+/**
+ * The CF `_FillValue` attribute of a fixed-length bytes array from its v2 fill_value (base64):
+ * the bytes as text when they are UTF-8 (netCDF char fills such as ""), else the byte values —
+ * both of which the kerchunk writer turns back into the same base64.
+ */
+function bytesFillAttribute(base64Text: string): string | number[] {
+  const bytes = Uint8Array.from(atob(base64Text), (c) => c.charCodeAt(0));
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return Array.from(bytes);
+  }
 }
 
 /**
@@ -148,6 +172,14 @@ export function translateZarrV2Array(
   const attributes: Record<string, unknown> = isRecord(zattrs) ? { ...zattrs } : {};
   const dimensions = attributes._ARRAY_DIMENSIONS;
   delete attributes._ARRAY_DIMENSIONS;
+  const fillValue = translateFillValue(zarray.fill_value, parsed.dataType, context);
+  if (carriesCfFill(zarray.fill_value, parsed.dataType) && !Object.hasOwn(attributes, "_FillValue")) {
+    // xarray's zarr backend reads a v2 fill_value as the CF _FillValue (it masks values equal to
+    // it), so that is what it means in a reference set; as an attribute it survives a re-write
+    // (the kerchunk writer turns _FillValue back into fill_value) instead of being dropped as a
+    // mere storage fill value.
+    attributes._FillValue = parsed.dataType.startsWith("fixed_length_bytes") ? bytesFillAttribute(zarray.fill_value as string) : fillValue;
+  }
   const metadata: ArrayMetadata = {
     zarr_format: 3,
     node_type: "array",
@@ -155,7 +187,7 @@ export function translateZarrV2Array(
     data_type: parsed.dataType,
     chunk_grid: { name: "regular", configuration: { chunk_shape: [...chunks] } },
     chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: translateFillValue(zarray.fill_value, parsed.dataType, context),
+    fill_value: fillValue,
     codecs: [...before, arrayToBytes, ...after],
     attributes,
   };

@@ -50,7 +50,8 @@ describe("kerchunk JSON version 1", () => {
     expect(x.metadata.data_type).toBe("float64");
     expect(x.metadata.fill_value).toBeNaN();
     expect(x.metadata.dimension_names).toEqual(["x"]);
-    expect(x.metadata.attributes).toEqual({ units: "m" });
+    // the v2 fill_value is the CF _FillValue xarray masks with: it is carried as that attribute
+    expect(x.metadata.attributes).toEqual({ units: "m", _FillValue: Number.NaN });
     expect(x.metadata.codecs).toEqual([{ name: "bytes", configuration: { endian: "little" } }]);
     expect(x.manifest.get([0])).toEqual({ url: "memory://data/a.bin", offset: 0, length: 32 });
     expect(x.manifest.get([1])).toEqual({ url: "memory://data/a.bin", offset: 32, length: 32 });

@@ -5,7 +5,7 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   ChunkManifestBuilder,
@@ -15,6 +15,7 @@ import {
   ManifestArray,
   type ManifestStore,
   type ObjectReader,
+  parseJsonNonFinite,
   ReaderRegistry,
   toKerchunk,
   toVirtualDataset,
@@ -230,5 +231,69 @@ describe.skipIf(!existsSync(SHARED))("round trip of real reference sets (skipped
       }
       expect(compared).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("fill values through parse → write (the identity on references)", () => {
+  // Written as Python (zarr-python, kerchunk) or JavaScript write them: exact 64-bit integers, a
+  // float32 fill in JavaScript's shortest form, "NaN", a fill value of an array with a missing chunk.
+  const zarray = (dtype: string, fill: string, shape = 2, chunks = 2): string =>
+    `{"zarr_format":2,"shape":[${shape}],"chunks":[${chunks}],"dtype":"${dtype}","compressor":null,"filters":null,"fill_value":${fill},"order":"C"}`;
+  const document = `{"version":1,"refs":{
+    ".zgroup":"{\\"zarr_format\\":2}",
+    "i8/.zarray":${JSON.stringify(zarray("<i8", "-9223372036854775806"))},
+    "i8/.zattrs":"{\\"_ARRAY_DIMENSIONS\\":[\\"x\\"]}",
+    "i8/0":["memory://data/a.bin",0,16],
+    "u8/.zarray":${JSON.stringify(zarray(">u8", "18446744073709551614"))},
+    "u8/.zattrs":"{\\"_ARRAY_DIMENSIONS\\":[\\"x\\"]}",
+    "u8/0":["memory://data/a.bin",0,16],
+    "f4/.zarray":${JSON.stringify(zarray("<f4", "100000002004087730000"))},
+    "f4/.zattrs":"{\\"_ARRAY_DIMENSIONS\\":[\\"x\\"],\\"units\\":\\"K\\"}",
+    "f4/0":["memory://data/a.bin",0,8],
+    "nan/.zarray":${JSON.stringify(zarray("<f8", '"NaN"'))},
+    "nan/.zattrs":"{\\"_ARRAY_DIMENSIONS\\":[\\"x\\"]}",
+    "nan/0":["memory://data/a.bin",0,16],
+    "sparse/.zarray":${JSON.stringify(zarray("<i2", "-1", 4, 2))},
+    "sparse/.zattrs":"{\\"_ARRAY_DIMENSIONS\\":[\\"y\\"],\\"big\\":-9223372036854775806}",
+    "sparse/1":["memory://data/a.bin",0,4]
+  }}`;
+
+  it("reads 64-bit fill values exactly also when the metadata are JSON objects (the generic parser, not the scanner)", async () => {
+    const { memoryRegistry } = await import("./helpers.js");
+    const objects = `{"version":1,"refs":{".zgroup":{"zarr_format":2},"v/.zarray":{"zarr_format":2,"shape":[2],"chunks":[2],"dtype":"<u8","compressor":null,"filters":null,"fill_value":18446744073709551614,"order":"C"},"v/.zattrs":{"_ARRAY_DIMENSIONS":["x"]},"v/0":["memory://data/a.bin",0,16]}}`;
+    const { reader } = memoryRegistry({ "memory://refs/objects.json": objects, "memory://data/a.bin": new Uint8Array(16) });
+    const store = await createKerchunkParser()("memory://refs/objects.json", reader);
+    expect((store.group.resolve("v") as ManifestArray).metadata.fill_value).toBe(18446744073709551614n);
+    expect(kerchunkToJson(toKerchunk(await toVirtualDataset(store, { loadableVariables: [] })))).toContain('\\"fill_value\\":18446744073709551614');
+  });
+
+  it("keeps every fill_value (and 64-bit attribute) digit for digit, and reads it as xarray would: as _FillValue", async () => {
+    const { memoryRegistry } = await import("./helpers.js");
+    const { reader, memory } = memoryRegistry({ "memory://refs/fills.json": document, "memory://data/a.bin": new Uint8Array(16).map((_, i) => i) });
+    const store = await createKerchunkParser()("memory://refs/fills.json", reader);
+    const metadata = (name: string) => (store.group.resolve(name) as ManifestArray).metadata;
+    expect(metadata("i8").fill_value).toBe(-9223372036854775806n);
+    expect(metadata("i8").attributes._FillValue).toBe(-9223372036854775806n);
+    expect(metadata("u8").fill_value).toBe(18446744073709551614n);
+    expect(metadata("f4").fill_value).toBe(1.0000000200408773e20);
+    expect(metadata("nan").attributes._FillValue).toBeNaN();
+    expect(metadata("sparse").attributes).toEqual({ big: -9223372036854775806n, _FillValue: -1 });
+    const written = toKerchunk(await toVirtualDataset(store, { loadableVariables: [] }));
+    const text = kerchunkToJson(written);
+    expect(text).toContain('\\"fill_value\\":-9223372036854775806');
+    expect(text).toContain('\\"fill_value\\":18446744073709551614');
+    expect(text).toContain('\\"big\\":-9223372036854775806');
+    const parse = (refs: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(refs).map(([k, v]) => [k, typeof v === "string" && /\.z/.test(k) ? parseJsonNonFinite(v) : v]));
+    const original = parse((JSON.parse(document.replace(/\n\s*/g, "")) as { refs: Record<string, unknown> }).refs);
+    const again = parse(written.refs);
+    // the same references; the group's .zattrs is written ({}) where the original had none
+    expect({ ...again, ".zattrs": undefined }).toEqual({ ...original, ".zattrs": undefined });
+    // and through Parquet (.zmetadata holds the documents as JSON objects, bigints as digits)
+    const parquet = join(directory, "fills.parq");
+    await writeKerchunkParquet(written, parquet);
+    expect(readFileSync(join(parquet, ".zmetadata"), "utf8")).toContain('"fill_value":-9223372036854775806');
+    const fromParquet = await createKerchunkParser()(pathToFileURL(parquet).href, new ReaderRegistry({ "file:///": new FileReader(), "memory://": memory }));
+    expect(parse(toKerchunk(await toVirtualDataset(fromParquet, { loadableVariables: [] })).refs)).toEqual(again);
   });
 });

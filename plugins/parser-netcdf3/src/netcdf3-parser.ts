@@ -33,7 +33,7 @@ import {
 } from "./header.js";
 
 /** How char variables are exposed. */
-export type CharArrayMode = "string" | "bytes";
+export type CharArrayMode = "chars" | "string" | "bytes";
 
 /** Options of {@link createNetcdf3Parser}. */
 export interface Netcdf3ParserOptions {
@@ -43,8 +43,15 @@ export interface Netcdf3ParserOptions {
    */
   initialHeaderBytes?: number;
   /**
-   * How char arrays (whose last dimension is the string length) are exposed:
-   * - `"string"` (default): data type `string` with the text read at parse time and inlined as
+   * How char variables are exposed:
+   * - `"chars"` (default): as stored, data type `fixed_length_bytes:1` (numpy `|S1`) with every
+   *   dimension, the character dimension included, referencing the bytes in place (one chunk per
+   *   variable, one per record for record variables) — what netCDF4-python and kerchunk give.
+   *   xarray joins the characters along the last dimension itself when it opens the references,
+   *   exactly as it does on the original file; no byte is re-encoded.
+   * The other modes join char arrays whose last dimension is the string length (xarray's rule:
+   * no variable is named like it and only char variables use it, as their last dimension):
+   * - `"string"`: data type `string` with the text read at parse time and inlined as
    *   vlen-utf8 chunks (trailing NULs dropped). The bytes are decoded as UTF-8 when the whole
    *   variable is valid UTF-8, else as Latin-1 (one code point per byte, lossless). Reads back
    *   through zarrita and kerchunk/xarray.
@@ -224,9 +231,9 @@ export async function parseNetcdf3(
       ...(options.initialHeaderBytes !== undefined ? { initialHeaderBytes: options.initialHeaderBytes } : {}),
       ...(signal ? { signal } : {}),
     });
-    const charMode = options.charArrays ?? "string";
-    if (charMode !== "string" && charMode !== "bytes") {
-      throw new ParseError(`netCDF3 parser: option charArrays must be "string" or "bytes", got ${JSON.stringify(charMode)}`, { url, parser: "netcdf3" });
+    const charMode = options.charArrays ?? "chars";
+    if (charMode !== "chars" && charMode !== "string" && charMode !== "bytes") {
+      throw new ParseError(`netCDF3 parser: option charArrays must be "chars", "string" or "bytes", got ${JSON.stringify(charMode)}`, { url, parser: "netcdf3" });
     }
     const maxStringBytes = options.maxStringBytes ?? DEFAULT_MAX_STRING_BYTES;
     const arrays = new Map<string, ManifestArray>();
@@ -353,6 +360,17 @@ function buildManifest(url: string, layout: RecordLayout, variable: Netcdf3Varia
   return builder.build();
 }
 
+/**
+ * The fill character of a char variable: an ASCII `_FillValue`, else netCDF's NUL (""). netCDF3
+ * stores every element, so it only shows for readers of a file written without all its data.
+ */
+function charFillValue(variable: Netcdf3Variable): string {
+  const attribute = variable.attributes._FillValue;
+  if (typeof attribute !== "string" || attribute.length === 0) return "";
+  const code = attribute.charCodeAt(0);
+  return code > 0 && code < 0x80 ? attribute[0]! : "";
+}
+
 async function charVariable(
   url: string,
   reader: ObjectReader,
@@ -367,6 +385,20 @@ async function charVariable(
 ): Promise<ManifestArray> {
   const { shape: charShape, names: charNames } = shapeOf(header, variable);
   const attributes = attributesOf(variable.attributes);
+  if (mode === "chars") {
+    // the characters as stored: one byte per element, every dimension kept
+    const chunkShape = variable.isRecord ? [1, ...charShape.slice(1)] : [...charShape];
+    const metadata = createArrayMetadata({
+      shape: charShape,
+      dataType: "fixed_length_bytes:1",
+      chunkShape: chunkShape.map((c) => Math.max(c, 1)),
+      fillValue: charFillValue(variable),
+      codecs: [{ name: "bytes" }],
+      attributes,
+      dimensionNames: charNames,
+    });
+    return new ManifestArray(metadata, buildManifest(url, layout, variable, charShape.length, variable.byteLength), variable.name);
+  }
   // Stacked: the last dimension is the string length. Otherwise (and for 0-d char variables)
   // every character is a string of its own, as netCDF4-python and xarray show them.
   const width = stacked ? charShape[charShape.length - 1]! : 1;

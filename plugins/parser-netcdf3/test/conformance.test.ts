@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { describeParser, type ParserCase } from "@vz/core/testing";
 import netcdf3 from "../src/index.js";
-import { isStackedChar, NETCDF3_DATA, oracleOf, sharedFiles } from "./helpers.js";
+import { NETCDF3_DATA, oracleOf, sharedFiles } from "./helpers.js";
 
 function caseOf(name: string): ParserCase {
   const oracle = oracleOf(name);
@@ -16,12 +16,11 @@ function caseOf(name: string): ParserCase {
   const dataTypes: Record<string, string> = {};
   const dimensionNames: Record<string, string[]> = {};
   let dataEnd = 0;
-  const types: Record<string, string> = { "|i1": "int8", ">i2": "int16", ">i4": "int32", ">f4": "float32", ">f8": "float64", "|S1": "string" };
+  // char variables are kept as stored: |S1 with every dimension (the default charArrays "chars")
+  const types: Record<string, string> = { "|i1": "int8", ">i2": "int16", ">i4": "int32", ">f4": "float32", ">f8": "float64", "|S1": "fixed_length_bytes:1" };
   for (const [variable, facts] of Object.entries<any>(header.variables)) {
-    const isChar = isStackedChar(header.variables, variable);
-    const shape: number[] = facts.raw_values.shape;
-    shapes[variable] = isChar ? shape.slice(0, -1) : shape;
-    dimensionNames[variable] = isChar ? facts.dims.slice(0, -1) : facts.dims;
+    shapes[variable] = facts.raw_values.shape;
+    dimensionNames[variable] = facts.dims;
     dataTypes[variable] = types[facts.dtype]!;
     const end = facts.is_record
       ? header.numrecs > 0

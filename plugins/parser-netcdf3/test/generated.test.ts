@@ -104,10 +104,23 @@ describe.skipIf(Boolean(skipReason))(`generated netCDF3 fixtures${skipReason ? `
         expectAttributes(array.metadata.attributes, variable.attrs, name);
         const { data, shape } = await readArray(store, name);
         if (variable.strings) {
-          expect(array.dataType).toBe("string");
-          expect(array.metadata.dimension_names).toEqual(variable.dims.slice(0, -1));
-          expect(shape).toEqual(variable.shape.slice(0, -1));
-          expect([...(data as string[])]).toEqual(variable.strings);
+          // default: the characters as stored (|S1, every dimension, bytes in place); the rows'
+          // bytes are netCDF4-python's strings
+          expect(array.dataType).toBe("fixed_length_bytes:1");
+          expect(array.metadata.dimension_names).toEqual(variable.dims);
+          expect(shape).toEqual(variable.shape);
+          const view = data as { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
+          const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+          const width = variable.shape[variable.shape.length - 1] ?? 1;
+          const rows = Array.from({ length: bytes.length / width }, (_, r) => new TextDecoder().decode(bytes.subarray(r * width, (r + 1) * width)).replace(/\0+$/, ""));
+          expect(rows).toEqual(variable.strings);
+          // charArrays "string": joined at parse time
+          const joined = await createNetcdf3Parser({ charArrays: "string" })(toUrl(join(dir, file)), reader);
+          expect(joined.group.arrays.get(name)!.dataType).toBe("string");
+          expect(joined.group.arrays.get(name)!.metadata.dimension_names).toEqual(variable.dims.slice(0, -1));
+          const strings = await readArray(joined, name);
+          expect(strings.shape).toEqual(variable.shape.slice(0, -1));
+          expect([...(strings.data as string[])]).toEqual(variable.strings);
           continue;
         }
         expect(array.dataType, `${name} data type`).toBe(DATA_TYPES[variable.dtype]);

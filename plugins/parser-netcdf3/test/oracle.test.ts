@@ -12,7 +12,6 @@ import { createNetcdf3Parser, readHeader } from "../src/index.js";
 import { charListHash, isStackedChar, NETCDF3_DATA, oracleOf, pythonJson, readArray, sha256, sharedFiles, typedBytes } from "./helpers.js";
 
 const reader = new FileReader();
-const parse = createNetcdf3Parser();
 const files = sharedFiles();
 
 describe.skipIf(!NETCDF3_DATA)(`shared netCDF3 files match their oracle${NETCDF3_DATA ? "" : " (skipped: ../shared/data/netcdf3 is absent)"}`, () => {
@@ -24,8 +23,10 @@ describe.skipIf(!NETCDF3_DATA)(`shared netCDF3 files match their oracle${NETCDF3
     expect(bad).toContain("bad_cdf5_begin.nc");
   });
 
-  for (const name of good) {
-    it(`${name}: header offsets, chunk refs and values`, async () => {
+  // charArrays "chars" (default: char variables as stored, |S1) and "string" (joined at parse time)
+  for (const [name, mode] of good.flatMap((n) => (["chars", "string"] as const).map((m) => [n, m] as const))) {
+    it(`${name}: header offsets, chunk refs and values (charArrays "${mode}")`, async () => {
+      const parse = createNetcdf3Parser({ charArrays: mode });
       const oracle = oracleOf(name);
       const expected = oracle.netcdf3_header;
       const url = toUrl(join(NETCDF3_DATA!, name));
@@ -55,13 +56,14 @@ describe.skipIf(!NETCDF3_DATA)(`shared netCDF3 files match their oracle${NETCDF3
         const metadata = array!.metadata;
         const ncFacts = oracle.netcdf.root.variables[variableName];
         const isChar = facts.dtype === "|S1";
-        const stacked = isStackedChar(expected.variables, variableName);
+        const stacked = mode === "string" && isStackedChar(expected.variables, variableName);
         const dims: string[] = stacked ? facts.dims.slice(0, -1) : facts.dims;
         expect(metadata.dimension_names, variableName).toEqual(dims);
         expect(Object.keys(metadata.attributes).sort(), variableName).toEqual(Object.keys(ncFacts.attrs).sort());
         const raw = facts.raw_values;
-        // chunk references: where the oracle verified the bytes
-        if (!isChar) {
+        if (isChar) expect(metadata.data_type).toBe(mode === "chars" ? "fixed_length_bytes:1" : "string");
+        // chunk references: where the oracle verified the bytes (char data too when kept in place)
+        if (!isChar || mode === "chars") {
           const entries = [...array!.manifest.entries()];
           if (facts.is_record) {
             expect(entries.length).toBe(layout.numrecs);
@@ -79,14 +81,14 @@ describe.skipIf(!NETCDF3_DATA)(`shared netCDF3 files match their oracle${NETCDF3
         // values through zarrita
         const { data, shape } = await readArray(store, variableName);
         if (isChar) {
-          const strings = data as string[];
+          const strings = Array.from(data as Iterable<string>);
           expect(shape).toEqual(stacked ? raw.shape.slice(0, -1) : raw.shape);
           const width = stacked ? raw.shape[raw.shape.length - 1] : 1;
           expect(charListHash(strings, width), `${variableName} values`).toBe(raw.sha256_json);
           // where xarray joined the characters too (it does not always) and did not mask a
           // _FillValue, its strings are ours
           const cf = oracle.cf?.["/"]?.variables?.[variableName]?.values;
-          if (ncFacts.attrs._FillValue === undefined && cf?.sha256_json && cf.dtype !== "|S1" && JSON.stringify(cf.shape) === JSON.stringify(shape)) {
+          if (mode === "string" && ncFacts.attrs._FillValue === undefined && cf?.sha256_json && cf.dtype !== "|S1" && JSON.stringify(cf.shape) === JSON.stringify(shape)) {
             expect(sha256(pythonJson(strings)), `${variableName} decoded strings`).toBe(cf.sha256_json);
           }
         } else {
@@ -100,7 +102,7 @@ describe.skipIf(!NETCDF3_DATA)(`shared netCDF3 files match their oracle${NETCDF3
   for (const name of bad) {
     it(`${name}: corrupt header is a ParseError naming file, field and variable`, async () => {
       const url = toUrl(join(NETCDF3_DATA!, name));
-      const error = await parse(url, reader).then(
+      const error = await createNetcdf3Parser()(url, reader).then(
         () => undefined,
         (e: unknown) => e,
       );

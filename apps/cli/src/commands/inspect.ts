@@ -46,12 +46,14 @@ export async function inspectCommand(
   options: { parser?: string; json?: boolean; group?: string; root?: string; skipUnsupported?: boolean },
 ): Promise<number> {
   const url = inputUrl(context, input);
-  const { store, parserName, reason } = await openInput(context, url, input, {
+  const { store, parserName, reason, groupApplied } = await openInput(context, url, input, {
     ...(options.parser ? { parser: options.parser } : {}),
     ...(options.root ? { root: options.root } : {}),
     ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
+    ...(options.group ? { group: options.group } : {}),
   });
-  const root = options.group ? store.group.resolve(options.group) : store.group;
+  // a parser that reads groups itself (hdf5) returns the chosen group as the root
+  const root = options.group && !groupApplied ? store.group.resolve(options.group) : store.group;
   if (!(root instanceof ManifestGroup)) {
     const available = [...store.group.walkGroups()].map(([path]) => `/${path}`).join(", ") || "(none below the root)";
     throw new InvalidArgumentError(`vz inspect: no group "${options.group}" in ${url}; groups: ${available}`, { url });

@@ -1,10 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidArgumentError, isVzError, ManifestArray, readArrayValues, registerCodecs, registerPluginCodecs } from "@vz/core";
+import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, readArrayValues, registerCodecs, registerPluginCodecs } from "@vz/core";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
-import { decodeCf, parseSelection, toZarritaSelection } from "../selection.js";
+import { parseSelection, toZarritaSelection } from "../selection.js";
 
 /** Options of `vz read`. */
 export interface ReadOptions {
@@ -81,14 +81,19 @@ async function printArray(context: CliContext, store: zarr.Readable, path: strin
   const result = await readArrayValues(store, path, { selection: toZarritaSelection(selection), ...(url ? { url } : {}) });
   const plain = (value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
   const raw: ArrayLike<unknown> = typeof result.data === "object" ? result.data : [result.data];
-  let dtype: string = array.dtype;
+  const fixedBytes = /^v2:S(\d+)$/.exec(String(array.dtype));
+  let dtype: string = fixedBytes ? `|S${fixedBytes[1]}` : array.dtype;
   let values: unknown[];
   let note = "";
-  if (options.decode) {
+  if (fixedBytes) {
+    // fixed-length byte strings (netCDF char, |S1): each element's bytes as Python shows them
+    // (trailing NULs dropped, bytes outside printable ASCII as \xNN), never decoded as UTF-8
+    values = byteStrings(result.data as unknown as ArrayBufferView, Number(fixedBytes[1]));
+  } else if (options.decode) {
     const attributes = array.attrs as Record<string, unknown>;
-    const decoded = decodeCf(raw, attributes);
+    const decoded = decodeCfValues(raw, attributes);
     if (decoded.applied.length > 0 && typeof raw[0] !== "string") {
-      values = decoded.values;
+      values = Array.from(decoded.values, (v) => (Number.isNaN(v) ? null : v));
       dtype = "float64";
       note = `decoded with ${decoded.applied.join(", ")} (missing values as null)`;
     } else {
@@ -108,4 +113,21 @@ async function printArray(context: CliContext, store: zarr.Readable, path: strin
   }
   if (note) context.err(`${note}\n`);
   return 0;
+}
+
+/** The elements of a fixed-length byte string array as text: printable ASCII kept, other bytes as \xNN. */
+function byteStrings(view: ArrayBufferView, width: number): string[] {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const out: string[] = [];
+  for (let start = 0; start + width <= bytes.length && width > 0; start += width) {
+    let end = start + width;
+    while (end > start && bytes[end - 1] === 0) end--;
+    let text = "";
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      text += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : b === 0x5c ? "\\\\" : `\\x${b.toString(16).padStart(2, "0")}`;
+    }
+    out.push(text);
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import {
   expandGlob,
   InvalidArgumentError,
+  maskedFillValues,
   type ParserPlugin,
   type MfdatasetProgress,
   NotFoundError,
@@ -127,10 +128,11 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
   } else {
     const input = inputs[0]!;
     const url = inputUrl(context, input);
-    const { store } = await openInput(context, url, input, {
+    const { store, groupApplied } = await openInput(context, url, input, {
       ...(options.parser ? { parser: options.parser } : {}),
       ...(options.root ? { root: options.root } : {}),
       ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
+      ...(options.group ? { group: options.group } : {}),
     });
     for (const diagnostic of store.diagnostics) {
       context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
@@ -138,7 +140,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     skipped = store.diagnostics.length;
     tree = await toVirtualDatatree(store, {
       url,
-      ...(options.group ? { group: options.group } : {}),
+      ...(options.group && !groupApplied ? { group: options.group } : {}),
       ...(options.loadable ? { loadableVariables: options.loadable } : {}),
       ...(options.drop ? { dropVariables: options.drop } : {}),
     });
@@ -178,6 +180,14 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     return 0;
   }
   const output = resolve(context.cwd, options.output);
+  for (const [path, node] of tree.walk()) {
+    for (const masked of maskedFillValues(node.dataset)) {
+      context.err(
+        `note: ${path ? `${path}/` : ""}${masked.variable}: ${masked.missingChunks} missing chunks cannot be written inline (codecs vz does not encode, or more than 1 MiB / 100,000 chunks); ` +
+        `fill_value ${String(masked.fillValue)} is written, which xarray reads as _FillValue (real values equal to it are masked)\n`,
+      );
+    }
+  }
   const result: unknown = await writeKerchunk(tree, output, { format });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const bytes = (result as { bytes?: unknown } | undefined)?.bytes;

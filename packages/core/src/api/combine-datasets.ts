@@ -133,7 +133,9 @@ function loadedEquals(a: LoadedArray, b: LoadedArray, ignoreNulls: boolean): boo
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  // int64/uint64 fill values are bigints (exact); JSON.stringify alone would throw on them
+  const text = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+  return text(a) === text(b);
 }
 
 function manifestEquals(a: ManifestArray, b: ManifestArray): boolean {

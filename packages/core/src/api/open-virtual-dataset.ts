@@ -46,8 +46,8 @@ export interface OpenVirtualDatasetOptions extends ToVirtualDatasetOptions {
 /** Runs the selected parser on `url`, wrapping anything it throws into a ParseError naming parser and file. */
 export async function openManifestStore(
   url: string,
-  options: Omit<OpenVirtualDatasetOptions, keyof ToVirtualDatasetOptions> & { signal?: AbortSignal },
-): Promise<{ store: ManifestStore; parserName: string; reason: string }> {
+  options: Omit<OpenVirtualDatasetOptions, keyof ToVirtualDatasetOptions> & { signal?: AbortSignal; group?: string },
+): Promise<{ store: ManifestStore; parserName: string; reason: string; groupApplied: boolean }> {
   if (!options.reader) throw new InvalidArgumentError(`openVirtualDataset(${url}): a reader is required`, { url });
   const registry = options.registry ?? new ParserRegistry();
   registerPluginCodecs(registry);
@@ -61,8 +61,12 @@ export async function openManifestStore(
   const reader = readsReferences
     ? withReferencePolicy(options.reader, { referenceSet: url, ...(options.allowedPrefixes ? { allowedPrefixes: options.allowedPrefixes } : {}) })
     : options.reader;
+  // A parser that reads groups itself parses only the chosen group (its store's root is the group).
+  const group = options.group?.replace(/^\/+|\/+$/g, "");
+  const groupApplied = Boolean(group && selection.plugin?.readsGroups);
+  const parser = groupApplied ? selection.plugin!.create({ ...((options.parserOptions as object | undefined) ?? {}), group }) : selection.parser;
   try {
-    let store = await selection.parser(url, reader, options.signal ? { signal: options.signal } : undefined);
+    let store = await parser(url, reader, options.signal ? { signal: options.signal } : undefined);
     if (readsReferences && !isReferencePolicyReader(store.reader)) {
       // The parser built its store on another reader: put the policy around that one, so the
       // chunk URLs of the reference set are still checked before every read.
@@ -70,7 +74,7 @@ export async function openManifestStore(
         diagnostics: store.diagnostics,
       });
     }
-    return { store, parserName: selection.name, reason: selection.reason };
+    return { store, parserName: selection.name, reason: selection.reason, groupApplied };
   } catch (error) {
     if (isVzError(error)) throw error;
     throw new ParseError(`parser "${selection.name}" failed on ${url}: ${(error as Error).message}`, {
@@ -87,6 +91,7 @@ export async function openManifestStore(
  * const vds = await openVirtualDataset("file:///data/air.nc", { parser: "hdf5", registry, reader });
  */
 export async function openVirtualDataset(url: string, options: OpenVirtualDatasetOptions): Promise<VirtualDataset> {
-  const { store } = await openManifestStore(url, options);
-  return toVirtualDataset(store, { ...options, url });
+  const { store, groupApplied } = await openManifestStore(url, options);
+  const { group, ...rest } = options;
+  return toVirtualDataset(store, { ...rest, ...(group !== undefined && !groupApplied ? { group } : {}), url });
 }

@@ -20,6 +20,8 @@ export type OpenVirtualDatatreeOptions = OpenVirtualDatasetOptions;
  * await writeKerchunk(tree, "granule.json"); // every group
  */
 export async function openVirtualDatatree(url: string, options: OpenVirtualDatatreeOptions): Promise<VirtualDatatree> {
-  const { store } = await openManifestStore(url, options);
-  return toVirtualDatatree(store, { ...options, url });
+  const { store, groupApplied } = await openManifestStore(url, options);
+  // a parser that reads groups itself (readsGroups) returned the chosen group as the root
+  const { group, ...rest } = options;
+  return toVirtualDatatree(store, { ...rest, ...(group !== undefined && !groupApplied ? { group } : {}), url });
 }

@@ -369,6 +369,8 @@ interface Prepared {
   parser: OpenVirtualMfdatasetOptions["parser"];
   /** Whether the resolved parser reads reference sets (its chunk URLs then go through the allow policy). */
   readsReferences: boolean | undefined;
+  /** Whether the resolved parser was created with the chosen group (readsGroups): its stores' root is that group. */
+  parserAppliesGroup: boolean;
 }
 
 async function prepare(paths: MfdatasetPaths, options: OpenVirtualMfdatasetOptions, combine: "byCoords" | "nested", pool: DatasetParsePool | undefined): Promise<Prepared> {
@@ -394,14 +396,18 @@ async function prepare(paths: MfdatasetPaths, options: OpenVirtualMfdatasetOptio
   const registry = options.registry ?? new ParserRegistry();
   let parser = options.parser;
   let readsReferences: boolean | undefined;
+  // a parser that reads groups itself (readsGroups) is given the chosen group
+  let parserAppliesGroup = false;
   if (!pool && parser !== undefined && typeof parser !== "function") {
     const selection = await registry.select(urls[0]!, { parser, reader: options.reader, parserOptions: options.parserOptions });
     readsReferences = selection.plugin?.readsReferences === true;
-    const resolved = selection.parser;
+    const group = options.group?.replace(/^\/+|\/+$/g, "");
+    parserAppliesGroup = Boolean(group && selection.plugin?.readsGroups);
+    const resolved = parserAppliesGroup ? selection.plugin!.create({ ...((options.parserOptions as object | undefined) ?? {}), group }) : selection.parser;
     const name = selection.name;
     parser = Object.defineProperty((url: string, reader: ObjectReader, opts?: ReadOptions) => resolved(url, reader, opts), "name", { value: name });
   }
-  return { structure, shape, urls, attrsIndex, registry, parser, readsReferences };
+  return { structure, shape, urls, attrsIndex, registry, parser, readsReferences, parserAppliesGroup };
 }
 
 function datasetOptionsOf(options: OpenVirtualMfdatasetOptions) {
@@ -444,8 +450,12 @@ async function openAll<T>(
   );
 }
 
+/**
+ * Opens one file's store. `datasetOptions` is what toVirtualDataset / toVirtualDatatree then get:
+ * without `group` when the parser already returned the chosen group as the root (readsGroups).
+ */
 async function openStore(url: string, prepared: Prepared, options: OpenVirtualMfdatasetOptions) {
-  const { store } = await openManifestStore(url, {
+  const { store, groupApplied } = await openManifestStore(url, {
     reader: options.reader,
     registry: prepared.registry,
     ...(prepared.parser !== undefined ? { parser: prepared.parser } : {}),
@@ -453,8 +463,10 @@ async function openStore(url: string, prepared: Prepared, options: OpenVirtualMf
     ...(options.allowedPrefixes ? { allowedPrefixes: options.allowedPrefixes } : {}),
     ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.group !== undefined && !prepared.parserAppliesGroup ? { group: options.group } : {}),
   });
-  return store;
+  const { group: _applied, ...rest } = datasetOptionsOf(options) as ReturnType<typeof datasetOptionsOf> & { group?: string };
+  return { store, datasetOptions: groupApplied || prepared.parserAppliesGroup ? rest : datasetOptionsOf(options) };
 }
 
 /** Harmonises and combines one dataset per file (one group of every file, for trees). */
@@ -491,8 +503,8 @@ async function openWith(
     let dataset: VirtualDataset;
     if (pool) dataset = await pool.parseDataset(url, { ...datasetOptions, ...(options.allowedPrefixes ? { allowedPrefixes: options.allowedPrefixes } : {}) }, options.signal);
     else {
-      const store = await openStore(url, prepared, options);
-      dataset = await toVirtualDataset(store, { url, ...datasetOptions, ...(options.signal ? { signal: options.signal } : {}) });
+      const opened = await openStore(url, prepared, options);
+      dataset = await toVirtualDataset(opened.store, { url, ...opened.datasetOptions, ...(options.signal ? { signal: options.signal } : {}) });
     }
     if (options.preprocess) {
       dataset = await options.preprocess(dataset, url);
@@ -544,10 +556,9 @@ export async function openVirtualMfdatatree(paths: MfdatasetPaths, options: Open
   const executor: Executor = isExecutor(parallel) ? parallel : createInProcessExecutor();
   const mfOptions = { ...options, parallel: false } as OpenVirtualMfdatasetOptions;
   const prepared = await prepare(paths, mfOptions, combine, undefined);
-  const datasetOptions = datasetOptionsOf(mfOptions);
   const trees = await openAll(prepared, mfOptions, concurrency, executor, async (url) => {
-    const store = await openStore(url, prepared, mfOptions);
-    let tree = await toVirtualDatatree(store, { url, ...datasetOptions, ...(options.signal ? { signal: options.signal } : {}) });
+    const opened = await openStore(url, prepared, mfOptions);
+    let tree = await toVirtualDatatree(opened.store, { url, ...opened.datasetOptions, ...(options.signal ? { signal: options.signal } : {}) });
     if (options.preprocess) {
       const preprocess = options.preprocess;
       const results = new Map<string, VirtualDataset>();

@@ -1,6 +1,9 @@
 /**
  * The LZF filter (HDF5 registered filter 32000, h5py's `compression="lzf"`, imagecodecs `lzf`):
- * a chunk is one raw liblzf stream with no header.
+ * a chunk is one raw liblzf stream with no header. The configuration follows imagecodecs' `Lzf`
+ * codec: `{"header": false}` for HDF5's raw streams (what vz writes); `{"header": true}` (imagecodecs'
+ * default) for streams that start with the decoded size as a 4-byte little-endian integer. A
+ * configuration without `header` is read as raw streams, as vz wrote LZF references before.
  * @module
  */
 import { assertDecodedLength, type CodecChunkMetadata, decodeError, refuseEncode } from "./chunk-size.js";
@@ -57,13 +60,19 @@ export function decodeLzf(source: Uint8Array, expectedSize?: number): Uint8Array
 export class LzfCodec {
   readonly kind = "bytes_to_bytes";
   readonly #expected: number | undefined;
+  readonly #header: boolean;
 
-  constructor(expected: number | undefined) {
+  constructor(expected: number | undefined, header = false) {
     this.#expected = expected;
+    this.#header = header;
   }
 
-  static fromConfig(_configuration: unknown, meta?: CodecChunkMetadata): LzfCodec {
-    return new LzfCodec(innermostExpectedSize(CODEC, meta));
+  static fromConfig(configuration: unknown, meta?: CodecChunkMetadata): LzfCodec {
+    const header = (configuration as { header?: unknown } | undefined)?.header;
+    if (header !== undefined && typeof header !== "boolean") {
+      throw decodeError(CODEC, `configuration "header" must be true or false, got ${JSON.stringify(header)}`);
+    }
+    return new LzfCodec(innermostExpectedSize(CODEC, meta), header === true);
   }
 
   async encode(_bytes: Uint8Array): Promise<Uint8Array> {
@@ -71,6 +80,16 @@ export class LzfCodec {
   }
 
   async decode(bytes: Uint8Array): Promise<Uint8Array> {
+    if (this.#header) {
+      if (bytes.length < 4) throw decodeError(CODEC, `chunk of ${bytes.length} bytes is too short for the 4-byte size header`);
+      const declared = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+      if (this.#expected !== undefined && declared !== this.#expected) {
+        throw decodeError(CODEC, `size header says ${declared} bytes, the chunk decodes to ${this.#expected} bytes`);
+      }
+      const output = decodeLzf(bytes.subarray(4), declared);
+      assertDecodedLength(CODEC, output.length, declared);
+      return output;
+    }
     const output = decodeLzf(bytes, this.#expected);
     assertDecodedLength(CODEC, output.length, this.#expected);
     return output;

@@ -46,8 +46,30 @@ function coordinateNames(attrs: Record<string, unknown>): string[] {
   return typeof value === "string" ? value.split(/\s+/).filter(Boolean) : [];
 }
 
+const EMPTY_TYPED: Partial<Record<DataType, () => NumericArray>> = {
+  int8: () => new Int8Array(0),
+  uint8: () => new Uint8Array(0),
+  int16: () => new Int16Array(0),
+  uint16: () => new Uint16Array(0),
+  int32: () => new Int32Array(0),
+  uint32: () => new Uint32Array(0),
+  int64: () => new BigInt64Array(0),
+  uint64: () => new BigUint64Array(0),
+  float32: () => new Float32Array(0),
+  float64: () => new Float64Array(0),
+};
+
+/** The values of a zero-element array of `dataType`. */
+function emptyValues(dataType: DataType): NumericArray | string[] | boolean[] {
+  return EMPTY_TYPED[dataType]?.() ?? [];
+}
+
 /** Reads every value of array `path` of the store through zarrita. */
 export async function loadArray(store: ManifestStore, path: string, array: ManifestArray, url?: string): Promise<LoadedArray> {
+  if (array.shape.some((extent) => extent === 0)) {
+    // nothing to read (an empty unlimited dimension); zarrita's indexer refuses empty selections
+    return new LoadedArray({ dataType: array.dataType as DataType, shape: [...array.shape], values: emptyValues(array.dataType as DataType), fillValue: array.metadata.fill_value });
+  }
   try {
     const chunk = await readArrayValues(store as unknown as zarr.Readable, path, url ? { url } : {});
     let values = chunk.data as unknown;
@@ -96,10 +118,16 @@ export async function toVirtualDataset(
     );
     variables.set(name, { dims, attrs: { ...array.metadata.attributes }, data: array });
   }
+  // Coordinates as xarray's CF decoding finds them (decode_coords=True): 1-d variables named like
+  // their dimension; the names of a variable's `coordinates` attribute only when every one
+  // of them is a variable (else the attribute stays as it is and promotes none); and the names in
+  // the group's own `coordinates` attribute (which vz's kerchunk writer records).
   for (const [name, variable] of variables) {
     if (variable.dims.length === 1 && variable.dims[0] === name) coordNames.add(name);
-    for (const coord of coordinateNames(variable.attrs)) if (variables.has(coord)) coordNames.add(coord);
+    const names = coordinateNames(variable.attrs);
+    if (names.length > 0 && names.every((coord) => variables.has(coord))) for (const coord of names) coordNames.add(coord);
   }
+  for (const coord of coordinateNames(node.attributes)) if (variables.has(coord)) coordNames.add(coord);
   const loadable = options.loadableVariables
     ? new Set(options.loadableVariables)
     : new Set([...variables].filter(([name, v]) => v.dims.length === 1 && v.dims[0] === name).map(([name]) => name));

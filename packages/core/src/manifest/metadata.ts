@@ -39,6 +39,13 @@ export interface ArrayMetadata {
   data_type: DataType;
   chunk_grid: { name: "regular"; configuration: { chunk_shape: number[] } };
   chunk_key_encoding: { name: "default"; configuration: { separator: "/" } } | { name: "v2"; configuration: { separator: "." | "/" } };
+  /**
+   * The storage fill value (what missing chunks hold): a number (NaN / ±Infinity as numbers or
+   * the strings "NaN", "Infinity", "-Infinity"), a bigint for int64/uint64 values no double holds
+   * exactly (e.g. netCDF's default -9223372036854775806n, kept digit for digit through the kerchunk
+   * writer and parser), a boolean, a string, or bytes for fixed-length byte strings. Not the CF
+   * `_FillValue`, which is an attribute.
+   */
   fill_value: unknown;
   codecs: CodecMetadata[];
   attributes: Record<string, unknown>;

@@ -31,6 +31,12 @@ export interface ParserPlugin<O = unknown> {
    * the caller's `allowedPrefixes` is refused before any request.
    */
   readsReferences?: boolean;
+  /**
+   * True when `create({ group })` parses only that group (and what it needs) and returns it as
+   * the store's root; openManifestStore / openVirtualDataset then pass a chosen group to the
+   * parser, so that nothing outside it is read or can fail the parse.
+   */
+  readsGroups?: boolean;
   create(options?: O): Parser;
   /**
    * zarrita codecs this plugin provides, by codec name (`imagecodecs_lzw`, ...): the decoders of

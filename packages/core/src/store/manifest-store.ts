@@ -25,6 +25,20 @@ function encodeJson(value: unknown): Uint8Array {
   );
 }
 
+/**
+ * The metadata document of a node as zarrita reads it: zarrita 0.7 knows fixed-length byte
+ * strings (numpy `|S<n>`, e.g. netCDF `char` arrays) under its own data type name `v2:S<n>`.
+ */
+function metadataDocument(node: ManifestGroup | ManifestArray): Uint8Array {
+  if (!(node instanceof ManifestArray)) return encodeJson(node.metadata);
+  const metadata = node.metadata;
+  const fixed = /^fixed_length_bytes:(\d+)$/.exec(metadata.data_type);
+  if (!fixed) return encodeJson(metadata);
+  const fill = metadata.fill_value;
+  const fillValue = typeof fill === "string" ? fill : Array.isArray(fill) ? String.fromCharCode(...(fill as number[])) : "";
+  return encodeJson({ ...metadata, data_type: `v2:S${fixed[1]}`, fill_value: fillValue });
+}
+
 /** A store over virtual references that zarrita (and anything with `get`/`getRange`) can open. */
 export class ManifestStore {
   readonly group: ManifestGroup;
@@ -69,7 +83,7 @@ export class ManifestStore {
   async get(key: string, opts?: ReadOptions): Promise<Uint8Array | undefined> {
     const location = this.#locate(key);
     if (!location) return undefined;
-    if (location.kind === "metadata") return encodeJson(location.node.metadata);
+    if (location.kind === "metadata") return metadataDocument(location.node);
     const entry = location.array.manifest.get(location.coords);
     if (!entry) return undefined;
     if ("data" in entry) return entry.data;
@@ -81,7 +95,7 @@ export class ManifestStore {
     const location = this.#locate(key);
     if (!location) return undefined;
     if (location.kind === "metadata") {
-      const bytes = encodeJson(location.node.metadata);
+      const bytes = metadataDocument(location.node);
       return "suffixLength" in range ? bytes.subarray(bytes.length - range.suffixLength) : bytes.subarray(range.offset, range.offset + range.length);
     }
     const entry = location.array.manifest.get(location.coords);

@@ -35,47 +35,60 @@ export const DEFAULT_RECORD_SIZE = 100_000;
 
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, "-Infinity": Number.NEGATIVE_INFINITY };
 
+/** JSON strings, numbers and the non-finite tokens of a JSON text, in order (strings first, so nothing inside them matches). */
+const JSON_TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|-?Infinity/g;
+const EXTENDED_MARKER = "\u0000vz-json:";
+
+const INT64_MIN = -(2n ** 63n);
+const UINT64_END = 2n ** 64n;
+
+/**
+ * Whether an integer token is an int64/uint64 value that no double holds exactly (a 64-bit fill
+ * value such as -9223372036854775806). Larger integers are doubles written without an exponent
+ * (JavaScript writes 1.0000000200408773e20 as 100000002004087730000) and stay numbers.
+ */
+function isInexact64BitInteger(token: string): boolean {
+  const exact = BigInt(token);
+  return exact >= INT64_MIN && exact < UINT64_END && BigInt(Number(token)) !== exact;
+}
+
 /**
  * JSON.parse that also accepts the bare `NaN`, `Infinity` and `-Infinity` tokens that Python's
- * json module (and so zarr-python and kerchunk) writes.
+ * json module (and so zarr-python and kerchunk) writes, and keeps 64-bit integers that no double
+ * holds exactly as bigints (a netCDF int64 fill value such as -9223372036854775806 is not rounded to a double).
  * @example
  * parseJsonNonFinite('{"a": NaN}'); // { a: NaN }
+ * parseJsonNonFinite('{"fill_value": -9223372036854775806}'); // { fill_value: -9223372036854775806n }
  */
 export function parseJsonNonFinite(text: string): unknown {
+  let plain: unknown;
   try {
-    return JSON.parse(text);
+    plain = JSON.parse(text);
+    // 16 or more digits in a row may be an integer a double cannot hold; otherwise nothing to do.
+    if (!/\d{16}/.test(text)) return plain;
   } catch (error) {
     if (!/NaN|Infinity/.test(text)) throw error;
   }
-  const marker = "\u0000vz-nonfinite:";
-  let out = "";
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      out += c;
-      if (c === "\\") {
-        out += text[i + 1] ?? "";
-        i++;
-      } else if (c === '"') inString = false;
-      continue;
+  let changed = false;
+  const marked = text.replace(JSON_TOKENS, (token) => {
+    const first = token.charCodeAt(0);
+    if (first === 34 /* " */) return token;
+    if (token in NON_FINITE) {
+      changed = true;
+      return JSON.stringify(EXTENDED_MARKER + token);
     }
-    if (c === '"') {
-      inString = true;
-      out += c;
-      continue;
+    if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token)) && isInexact64BitInteger(token)) {
+      changed = true;
+      return JSON.stringify(`${EXTENDED_MARKER}${token}`);
     }
-    const token = text.startsWith("NaN", i) ? "NaN" : text.startsWith("-Infinity", i) ? "-Infinity" : text.startsWith("Infinity", i) ? "Infinity" : undefined;
-    if (token) {
-      out += JSON.stringify(marker + token);
-      i += token.length - 1;
-      continue;
-    }
-    out += c;
-  }
-  return JSON.parse(out, (_key, value: unknown) =>
-    typeof value === "string" && value.startsWith(marker) ? NON_FINITE[value.slice(marker.length)] : value,
-  );
+    return token;
+  });
+  if (!changed && plain !== undefined) return plain;
+  return JSON.parse(marked, (_key, value: unknown) => {
+    if (typeof value !== "string" || !value.startsWith(EXTENDED_MARKER)) return value;
+    const token = value.slice(EXTENDED_MARKER.length);
+    return token in NON_FINITE ? NON_FINITE[token] : BigInt(token);
+  });
 }
 
 function isMetadataKey(key: string): boolean {

@@ -8,6 +8,7 @@ import { InvalidArgumentError, UnsupportedFeatureError } from "../errors.js";
 import { ChunkManifest, INLINED, MISSING } from "../manifest/chunk-manifest.js";
 import { type CodecMetadata, type DataType, endianOf, itemSize, toNumpyDtype } from "../manifest/metadata.js";
 import { encodeVlenUtf8 } from "../codecs/vlen-utf8.js";
+import { encodedFillChunk } from "./fill-chunk.js";
 import { isVirtual, type LoadedArray, type Variable, type VirtualDataset } from "../dataset/virtual-dataset.js";
 import { encodeTimeVariables } from "../dataset/encode-times.js";
 import { VirtualDatatree } from "../dataset/virtual-datatree.js";
@@ -189,45 +190,16 @@ function fillFits(value: unknown, dataType: DataType): boolean {
   return true;
 }
 
-/** Largest total of fill bytes {@link inlineMissingChunks} writes inline for one array. */
-const MAX_INLINED_FILL_BYTES = 256 * 1024;
-/** At most this many missing chunks are written inline (sparse arrays keep fill_value instead). */
-const MAX_INLINED_FILL_CHUNKS = 8;
+/** Largest total of encoded fill bytes {@link inlineMissingChunks} writes inline for one array. */
+const MAX_INLINED_FILL_BYTES = 1024 * 1024;
+/** At most this many missing chunks are written inline (one JSON entry each). */
+const MAX_INLINED_FILL_CHUNKS = 100_000;
 
-/** Bytes of one uncompressed chunk filled with `fill`, or undefined when that cannot be expressed exactly. */
-function fillChunk(dataType: DataType, codecs: readonly CodecMetadata[], chunkShape: readonly number[], fill: unknown): Uint8Array | undefined {
-  if (codecs.length !== 1 || codecs[0]!.name !== "bytes") return undefined;
-  const size = itemSize(dataType);
-  if (size <= 0 || dataType.startsWith("fixed_length") || dataType.startsWith("complex")) return undefined;
-  const count = chunkShape.reduce((a, b) => a * b, 1);
-  const little = endianOf(codecs) === "little";
-  const one = new DataView(new ArrayBuffer(size));
-  const value = typeof fill === "string" && /^(NaN|-?Infinity)$/.test(fill) ? Number(fill) : fill;
-  try {
-    switch (dataType) {
-      case "bool": one.setUint8(0, value ? 1 : 0); break;
-      case "int8": one.setInt8(0, Number(value)); break;
-      case "uint8": one.setUint8(0, Number(value)); break;
-      case "int16": one.setInt16(0, Number(value), little); break;
-      case "uint16": one.setUint16(0, Number(value), little); break;
-      case "int32": one.setInt32(0, Number(value), little); break;
-      case "uint32": one.setUint32(0, Number(value), little); break;
-      case "int64": one.setBigInt64(0, BigInt(value as number | bigint), little); break;
-      case "uint64": one.setBigUint64(0, BigInt(value as number | bigint), little); break;
-      case "float32": one.setFloat32(0, Number(value), little); break;
-      case "float64": one.setFloat64(0, Number(value), little); break;
-      default: return undefined;
-    }
-  } catch {
-    return undefined;
-  }
-  const pattern = new Uint8Array(one.buffer);
-  const out = new Uint8Array(count * size);
-  for (let i = 0; i < out.length; i += size) out.set(pattern, i);
-  return out;
-}
-
-/** A copy of `manifest` whose missing chunks are inlined fill chunks, when small and uncompressed. */
+/**
+ * A copy of `manifest` whose missing chunks are inlined chunks of fill values, encoded with the
+ * array's codecs; undefined when the codecs or the fill value cannot be encoded by vz, or the
+ * inline data would exceed {@link MAX_INLINED_FILL_BYTES} / {@link MAX_INLINED_FILL_CHUNKS}.
+ */
 function inlineMissingChunks(
   manifest: ChunkManifest,
   dataType: DataType,
@@ -236,8 +208,9 @@ function inlineMissingChunks(
   fill: unknown,
 ): ChunkManifest | undefined {
   const missing = manifest.gridSize - manifest.chunkCount;
-  const chunk = fillChunk(dataType, codecs, chunkShape, fill);
-  if (!chunk || missing > MAX_INLINED_FILL_CHUNKS || missing * chunk.length > MAX_INLINED_FILL_BYTES) return undefined;
+  if (missing > MAX_INLINED_FILL_CHUNKS) return undefined;
+  const chunk = encodedFillChunk(dataType, codecs, chunkShape, fill);
+  if (!chunk || missing * chunk.length > MAX_INLINED_FILL_BYTES) return undefined;
   const arrays = manifest.toArrays();
   for (let i = 0; i < arrays.urlIds.length; i++) {
     if (arrays.urlIds[i] === MISSING) {
@@ -248,13 +221,26 @@ function inlineMissingChunks(
   return ChunkManifest.fromArrays(arrays, { validate: false });
 }
 
+const INTEGER_RANGES: Partial<Record<DataType, [bigint, bigint]>> = {
+  int8: [-128n, 127n],
+  uint8: [0n, 255n],
+  int16: [-32768n, 32767n],
+  uint16: [0n, 65535n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
 function toV2FillValue(value: unknown, dataType: DataType, variable: string): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === "bigint") {
-    if (!Number.isSafeInteger(Number(value))) {
-      throw new UnsupportedFeatureError("fill-value", `kerchunk: variable "${variable}" has fill value ${value} beyond 2^53`, { variable });
+    // 64-bit integers keep every digit (written as a bare JSON number by jsonText).
+    const range = INTEGER_RANGES[dataType];
+    if (!range || value < range[0] || value > range[1]) {
+      throw new UnsupportedFeatureError("fill-value", `kerchunk: variable "${variable}" has fill value ${value}, which is not a ${dataType}`, { variable });
     }
-    return Number(value);
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value;
   }
   if (dataType.startsWith("fixed_length_bytes")) {
     if (typeof value === "string") return base64(new TextEncoder().encode(value));
@@ -278,21 +264,35 @@ function toV2FillValue(value: unknown, dataType: DataType, variable: string): un
 /**
  * JSON text of an attribute document, as zarr-python writes it: NaN / ±Infinity appear as the
  * bare tokens `NaN`, `Infinity`, `-Infinity` (Python's json accepts them), typed arrays as lists,
- * bigints as numbers.
+ * bigints as numbers with every digit (JSON numbers have no size limit; Python reads them
+ * exactly, e.g. an int64 fill value -9223372036854775806).
  */
 export function attributesToJson(attributes: Record<string, unknown>): string {
-  const marker = "\u0000vz-nonfinite:";
-  const text = JSON.stringify(attributes, (_key, value: unknown) => {
-    if (typeof value === "number" && !Number.isFinite(value)) return `${marker}${nonFinite(value)}`;
-    if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  return jsonText(attributes);
+}
+
+const JSON_MARKER = "\u0000vz-json:";
+
+/** A bigint as a JSON value: a number when a double holds it exactly, else a marker replaced by its digits. */
+function bigintJson(value: bigint): number | string {
+  return Number.isSafeInteger(Number(value)) ? Number(value) : `${JSON_MARKER}${value.toString()}`;
+}
+
+/** JSON text with bare NaN / ±Infinity tokens and exact bigint digits, ASCII only (see {@link attributesToJson}). */
+function jsonText(document: unknown): string {
+  const text = JSON.stringify(document, (_key, value: unknown) => {
+    if (typeof value === "number" && !Number.isFinite(value)) return `${JSON_MARKER}${nonFinite(value)}`;
+    // Integral doubles beyond 2^53 with their exact digits (-2^63 as -9223372036854775808, not -9223372036854776000).
+    if (typeof value === "number" && !Number.isSafeInteger(value) && Number.isInteger(value) && Math.abs(value) < 1e21) return `${JSON_MARKER}${BigInt(value)}`;
+    if (typeof value === "bigint") return bigintJson(value);
     if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-      return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === "bigint" ? Number(v) : v));
+      return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === "bigint" ? bigintJson(v) : v));
     }
     return value;
   });
   // ASCII only, as zarr-python's json_dumps (ensure_ascii): zarr 2.x decodes metadata as ASCII.
   return text
-    .replace(/"\\u0000vz-nonfinite:(NaN|Infinity|-Infinity)"/g, "$1")
+    .replace(/"\\u0000vz-json:(NaN|Infinity|-Infinity|-?\d+)"/g, "$1")
     .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
@@ -445,9 +445,14 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
     let storageFill = hasCfFill ? cfFill : manifest.chunkCount === manifest.gridSize ? null : metadata.fill_value;
     let written = manifest;
     if (!hasCfFill && storageFill !== null) {
-      // Missing chunks without a CF _FillValue (e.g. never-written netCDF "container" scalars):
-      // a .zarray fill_value would make xarray mask real values equal to it, so when the chunks
-      // are uncompressed and small, write them inline filled with the storage fill instead.
+      // Missing chunks without a CF _FillValue (never-written chunks of an HDF5 dataset with a
+      // fill value, netCDF "container" scalars): a .zarray fill_value would make xarray mask real
+      // values equal to it (and turn integers into floats), where xarray on the original file
+      // reads them as they are. So the missing chunks are written inline as chunks of the storage
+      // fill, encoded with the array's codecs (bytes, shuffle, zlib, gzip, zstd, blosc, lz4), and
+      // fill_value is null. Only when vz cannot encode them (other codecs) or they would take more
+      // than 1 MiB / 100,000 entries does fill_value stay (as kerchunk writes it; xarray then
+      // masks that value).
       const filled = inlineMissingChunks(manifest, metadata.data_type, metadata.codecs, metadata.chunk_grid.configuration.chunk_shape, metadata.fill_value);
       if (filled) {
         written = filled;
@@ -465,7 +470,7 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
       fill_value: toV2FillValue(storageFill, metadata.data_type, name),
       order: "C",
     };
-    node.files.set(".zarray", JSON.stringify(zarray));
+    node.files.set(".zarray", jsonText(zarray));
     node.files.set(".zattrs", attributesToJson(attributes));
     node.manifest = written;
     return;
@@ -482,7 +487,7 @@ function addVariable(table: NodeTable, path: string, name: string, variable: Var
     fill_value: toV2FillValue(hasCfFill ? cfFill : loaded.dataType === "string" ? loaded.fillValue : null, loaded.dataType, name),
     order: "C",
   };
-  node.files.set(".zarray", JSON.stringify(zarray));
+  node.files.set(".zarray", jsonText(zarray));
   node.files.set(".zattrs", attributesToJson(attributes));
   if (loaded.values.length > 0) {
     node.inlinedChunk = [chunkKey(loaded.shape.map(() => 0)), `base64:${base64(encodeLoaded(loaded, name))}`];
@@ -840,4 +845,37 @@ export function* asciiJsonPieces(pieces: Iterable<string>): Generator<string> {
   for (const piece of pieces) {
     yield piece.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   }
+}
+
+/** A variable whose missing chunks the kerchunk writer leaves to `.zarray` fill_value (see {@link maskedFillValues}). */
+export interface MaskedFillValue {
+  variable: string;
+  /** The storage fill value written as fill_value. */
+  fillValue: unknown;
+  missingChunks: number;
+}
+
+/**
+ * Variables (of one dataset) for which the kerchunk writer keeps the storage fill value as
+ * `.zarray` fill_value although they have no CF `_FillValue`: some chunks are missing and vz
+ * cannot write them inline (codecs it does not encode, or more than 1 MiB / 100,000 inline
+ * chunks). xarray reads that fill_value as `_FillValue` and masks real values equal to it, which
+ * xarray on the original file does not; callers report these (the CLI does) so nothing changes
+ * silently.
+ * @example
+ * for (const m of maskedFillValues(vds)) console.warn(`${m.variable}: fill value ${m.fillValue} masks values`);
+ */
+export function maskedFillValues(vds: VirtualDataset): MaskedFillValue[] {
+  const out: MaskedFillValue[] = [];
+  for (const [name, variable] of vds.variables) {
+    if (!isVirtual(variable)) continue;
+    const { metadata, manifest } = variable.data;
+    if (manifest.chunkCount === manifest.gridSize || metadata.fill_value === null || metadata.fill_value === undefined) continue;
+    const attributes = variable.attrs;
+    const cfFill = Array.isArray(attributes._FillValue) && attributes._FillValue.length === 1 ? attributes._FillValue[0] : attributes._FillValue;
+    if (Object.hasOwn(attributes, "_FillValue") && fillFits(cfFill, metadata.data_type)) continue;
+    if (inlineMissingChunks(manifest, metadata.data_type, metadata.codecs, metadata.chunk_grid.configuration.chunk_shape, metadata.fill_value)) continue;
+    out.push({ variable: name, fillValue: metadata.fill_value, missingChunks: manifest.gridSize - manifest.chunkCount });
+  }
+  return out;
 }

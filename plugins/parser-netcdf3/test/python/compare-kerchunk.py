@@ -5,7 +5,8 @@ Usage: compare-kerchunk.py <file.nc> <refs.json>
 Opens the references with fsspec + zarr 2 + xarray (engine="zarr", mask_and_scale=False,
 decode_times=False, decode_coords=False; through zarr directly only when xarray cannot open the
 original file either) and netCDF4-python (no masking, no char joining); compares every variable's
-dimensions, values (NaN == NaN; char arrays joined into strings, trailing NULs dropped) and
+dimensions, values (NaN == NaN; char arrays as bytes when the references keep them as |S1, else
+joined into strings, trailing NULs dropped) and
 attributes (except _FillValue, which xarray's zarr backend sets from the .zarray fill_value).
 Prints a JSON report: {"variables": n, "problems": [...]}.
 """
@@ -37,6 +38,7 @@ except Exception as error:
             self.values = array[...]
             self.attrs = {k: v for k, v in array.attrs.items() if k != "_ARRAY_DIMENSIONS"}
             self.dims = tuple(array.attrs.get("_ARRAY_DIMENSIONS", []))
+            self.encoding = {} if array.fill_value is None else {"_FillValue": array.fill_value}
 
     class Group:
         def __init__(self, group):
@@ -86,7 +88,16 @@ with netCDF4.Dataset(path) as nc:
         expected = np.asarray(var[...])
         got = ds[name].values
         stacked = expected.dtype.kind == "S" and expected.ndim > 0 and np.asarray(got).ndim == expected.ndim - 1
-        if expected.dtype.kind == "S" and not stacked:
+        if expected.dtype.kind == "S" and np.asarray(got).dtype.kind == "S":
+            # characters kept as |S1 (vz's default): xarray joins them itself; compare the bytes
+            got = np.asarray(got)
+            dims = list(var.dimensions[:-1]) if stacked else list(var.dimensions)
+            want = [row.tobytes().rstrip(b"\0") for row in (expected.reshape(-1, expected.shape[-1]) if expected.ndim else expected.reshape(1, 1))] if stacked \
+                else [bytes(b) for b in expected.reshape(-1).tolist()]
+            have = [bytes(b) for b in got.reshape(-1).tolist()]
+            if have != want:
+                problems.append(f"{name}: bytes {have[:4]} != {want[:4]}")
+        elif expected.dtype.kind == "S" and not stacked:
             dims = list(var.dimensions)
             want = texts(expected.reshape(-1).tolist())
             have = [str(x) for x in np.atleast_1d(got).reshape(-1).tolist()]
@@ -108,6 +119,18 @@ with netCDF4.Dataset(path) as nc:
                 problems.append(f"{name}: values differ")
         if list(ds[name].dims) != dims:
             problems.append(f"{name}: dims {list(ds[name].dims)} != {dims}")
+        if "_FillValue" in var.ncattrs():
+            # xarray's zarr backend reads the .zarray fill_value as _FillValue: it must be the
+            # original's, digit for digit (int64/uint64 fills beyond 2^53 too) and of its type
+            want, have = var.getncattr("_FillValue"), ds[name].attrs.get("_FillValue")
+            if have is None and "_FillValue" in ds[name].encoding:
+                have = ds[name].encoding["_FillValue"]
+            if np.asarray(want).dtype.kind in "iu":
+                if have is None or np.asarray(have).dtype.kind not in "iu" or int(have) != int(want):
+                    problems.append(f"{name}: _FillValue {have!r} != {want!r}")
+            elif np.asarray(want).dtype.kind == "f" and np.asarray(var[...]).dtype.kind == "f":
+                if have is None or not np.array_equal(np.asarray(have, dtype="f8"), np.asarray(want, dtype="f8"), equal_nan=True):
+                    problems.append(f"{name}: _FillValue {have!r} != {want!r}")
         for k in var.ncattrs():
             if k == "_FillValue":
                 continue

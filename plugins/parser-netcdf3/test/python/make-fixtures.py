@@ -76,6 +76,17 @@ with netCDF4.Dataset(p, "w", format="NETCDF3_64BIT_DATA") as ds:
     big[:] = [2**62 + 1, -(2**62) - 3]
 facts["cdf5_explicit_fill.nc"] = dump(p)
 
+# 1c. CDF-5 64-bit integers whose _FillValue is netCDF's default (beyond 2^53: no double holds it)
+p = os.path.join(out, "cdf5_default_fill.nc")
+with netCDF4.Dataset(p, "w", format="NETCDF3_64BIT_DATA") as ds:
+    ds.createDimension("time", None)
+    ds.createDimension("x", 3)
+    i8 = ds.createVariable("i8", np.int64, ("x",), fill_value=netCDF4.default_fillvals["i8"])
+    i8[:] = [2**62 + 1, netCDF4.default_fillvals["i8"], -(2**63)]
+    u8 = ds.createVariable("u8", np.uint64, ("time", "x"), fill_value=netCDF4.default_fillvals["u8"])
+    u8[0:2, :] = np.array([[1, 2**64 - 1, 3], [netCDF4.default_fillvals["u8"], 5, 2**63 + 7]], dtype=np.uint64)
+facts["cdf5_default_fill.nc"] = dump(p)
+
 # 2. one record variable whose records are not padded (3 shorts = 6 bytes per record)
 p = os.path.join(out, "single_record.nc")
 with netCDF4.Dataset(p, "w", format="NETCDF3_CLASSIC") as ds:
@@ -97,6 +108,23 @@ with netCDF4.Dataset(p, "w", format="NETCDF3_64BIT_OFFSET") as ds:
 facts["padded_records_64bit.nc"] = dump(p)
 
 json.dump(facts, open(os.path.join(out, "facts.json"), "w"), indent=1)
+
+# 4. character arrays with bytes that are not UTF-8 (0x80, 0xff), a record char variable, a char
+# variable along a coordinate dimension (xarray does not join it), _Encoding, a scalar char
+p = os.path.join(out, "chars_bytes.nc")
+with netCDF4.Dataset(p, "w", format="NETCDF3_64BIT_OFFSET") as ds:
+    ds.createDimension("time", None)
+    ds.createDimension("strlen", 5)
+    ds.createDimension("n", 3)
+    ds.createVariable("time", "f8", ("time",))[0:3] = [0.0, 1.0, 2.0]
+    ds.createVariable("b", "S1", ("time", "strlen"))[0:3] = np.array([b"ab\x80", b"hello", b"\xff"], dtype="S5").view("S1").reshape(3, 5)
+    ds.createVariable("n", "i4", ("n",))[:] = [1, 2, 3]
+    ds.createVariable("station", "S1", ("n", "strlen"))[:] = np.array([b"abc", b"de", b"fghij"], dtype="S5").view("S1").reshape(3, 5)
+    ds.createVariable("flag", "S1", ("n",))[:] = np.array([b"x", b"\x80", b""], dtype="S1")
+    u = ds.createVariable("utf", "S1", ("n", "strlen"))
+    u._Encoding = "utf-8"
+    u[:] = np.array(["ünï".encode(), "€".encode(), b"ok"], dtype="S5").view("S1").reshape(3, 5)
+    ds.createVariable("c0", "S1", ())[...] = np.array(b"Q", dtype="S1")
 
 # scipy's independent view of the classic / 64-bit offset headers (scipy cannot read CDF-5)
 from scipy.io import netcdf_file

@@ -180,14 +180,18 @@ function runParseWorker(setup: WorkerSetup): void {
     try {
       const { parser, readsReferences, registry } = await resolveParser();
       const { allowedPrefixes, ...datasetOptions } = task.options;
-      const { store } = await openManifestStore(task.url, {
+      const group = (datasetOptions as { group?: string }).group;
+      const { store, groupApplied } = await openManifestStore(task.url, {
         reader,
         ...(parser ? { parser } : {}),
         ...(registry ? { registry } : {}),
         ...(readsReferences ? { readsReferences } : {}),
         ...(allowedPrefixes ? { allowedPrefixes } : {}),
+        ...(group !== undefined ? { group } : {}),
       });
-      const dataset = await toVirtualDataset(store, { ...datasetOptions, url: task.url });
+      // a parser that reads groups itself (readsGroups) returned the chosen group as the root
+      const { group: _applied, ...rest } = datasetOptions as PoolParseOptions & { group?: string };
+      const dataset = await toVirtualDataset(store, { ...(groupApplied ? rest : datasetOptions), url: task.url });
       const { message, transfer } = serializeDataset(dataset);
       port.postMessage({ id: task.id, ok: true, dataset: message } satisfies Reply, transfer);
     } catch (error) {
