@@ -56,16 +56,20 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       const data = job.data;
       try {
         const { allowedPrefixes, ...datasetOptions } = data.options;
-        const { store } = await openManifestStore(data.url, {
+        const { store, groupApplied } = await openManifestStore(data.url, {
           reader,
           registry,
           ...(data.parser ? { parser: data.parser } : {}),
           ...(data.parserOptions !== undefined ? { parserOptions: data.parserOptions } : {}),
           // Reference sets (kerchunk, DMR++) read chunk URLs only under their own place and these.
           ...(allowedPrefixes ? { allowedPrefixes } : {}),
+          // A parser that reads groups itself (readsGroups) opens only the chosen group...
+          ...(datasetOptions.group !== undefined ? { group: datasetOptions.group } : {}),
         });
+        // ...and returns it as the root; then the tree is built without `group`, as in process.
+        const { group: _applied, ...withoutGroup } = datasetOptions;
         // Every group under `group` (the whole file by default), as the local multi-file run builds it.
-        const tree = await toVirtualDatatree(store, { ...datasetOptions, url: data.url });
+        const tree = await toVirtualDatatree(store, { ...(groupApplied ? withoutGroup : datasetOptions), url: data.url });
         const bytes = encodeTree(tree);
         const key = resultKey(queueName, job.id!);
         await results.set(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), "EX", data.resultTtl);

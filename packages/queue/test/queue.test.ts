@@ -228,5 +228,13 @@ for i in range(4):
     const written = readFileSync(join(tmp.dir, "trees-queue.json"));
     expect(written.equals(readFileSync(join(tmp.dir, "trees-local.json")))).toBe(true);
     expect(JSON.parse(written.toString()).refs["inner/b/.zarray"]).toContain("[8,3]");
+    // One group (the HDF5 parser opens only that group: readsGroups) becomes the root, as locally.
+    const localGroup = await runVz(["virtualize", ...treeUrls, "--concat-dim", "time", "--group", "inner", "-o", join(tmp.dir, "inner-local.json")]);
+    const queuedGroup = await runVz(["virtualize", ...treeUrls, "--concat-dim", "time", "--group", "inner", "--queue", redis.url, "-o", join(tmp.dir, "inner-queue.json")]);
+    expect(localGroup.code).toBe(0);
+    expect(queuedGroup.code).toBe(0);
+    const inner = readFileSync(join(tmp.dir, "inner-queue.json"));
+    expect(inner.equals(readFileSync(join(tmp.dir, "inner-local.json")))).toBe(true);
+    expect(JSON.parse(inner.toString()).refs["b/.zarray"]).toContain("[8,3]");
   }, 60_000);
 });
