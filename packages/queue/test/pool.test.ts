@@ -5,7 +5,8 @@ import { openVirtualMfdataset, toKerchunk } from "@vz/core";
 import { createDefaultReaders, createDiscoveredParserRegistry } from "@vz/core/node";
 import { type RangeServer, startRangeServer } from "@vz/core/testing/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createQueuePool, type QueuePool, type QueueProgress, type QueueWorker, startQueueWorker } from "../src/index.js";
+import { Queue } from "bullmq";
+import { createQueuePool, redisOptions, type QueuePool, type QueueProgress, type QueueWorker, startQueueWorker } from "../src/index.js";
 import { makeNetcdfSeries, ROOT, type RedisServer, startRedis, tempDir } from "./helpers.js";
 
 const tmp = tempDir("vz-queue-pool-");
@@ -76,5 +77,20 @@ describe("createQueuePool", () => {
     const started = Date.now();
     await expect(run).rejects.toMatchObject({ code: "ABORTED" });
     expect(Date.now() - started).toBeLessThan(2500);
+  }, 30_000);
+
+  it("retries a file whose reads fail for a while (transient errors), then succeeds", async () => {
+    server.addFault({ path: "/s/f0002.nc", method: "GET", times: 12, fault: { kind: "status", status: 503 } });
+    const run = await pool.runAll([urls[2]!], { dropVariables: ["lon"] });
+    expect(run.failed).toEqual([]);
+    expect(run.trees.get(urls[2]!)!.dataset.variables.has("lon")).toBe(false);
+    const queue = new Queue("lib", { connection: redisOptions(redis.url) });
+    try {
+      const jobs = await queue.getJobs(["completed"], 0, -1);
+      const job = jobs.find((j) => j.data.url === urls[2] && j.data.options.dropVariables?.[0] === "lon")!;
+      expect(job.attemptsMade).toBeGreaterThan(1);
+    } finally {
+      await queue.close();
+    }
   }, 30_000);
 });

@@ -62,8 +62,9 @@ afterAll(async () => {
   tmp.remove();
 });
 
+let local: Buffer;
+
 describe("vz virtualize --queue", () => {
-  let local: Buffer;
   let firstRunGets = 0;
 
   it("writes references byte-identical to the local run (120 files, two workers)", async () => {
@@ -178,6 +179,17 @@ describe("vz virtualize --queue", () => {
 });
 
 describe("vz worker / vz queue usage, single files and trees", () => {
+  it("workers survive transient read errors: the job is retried and the result is the same", async () => {
+    await flush();
+    server.addFault({ path: "/series/f0010.nc", method: "GET", times: 12, fault: { kind: "status", status: 503 } });
+    const result = await runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "transient.json")]);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "transient.json")).equals(local)).toBe(true);
+    for (const worker of workers) expect(worker.child.exitCode).toBe(null);
+    const retried = (await finishedJobs()).filter((job) => job.attemptsMade > 1);
+    expect(retried.length).toBeGreaterThan(0);
+  }, 120_000);
+
   it("refuses a missing --queue, --skip-failed without --queue, and a bad Redis URL", async () => {
     const worker = await runVz(["worker"]);
     expect(worker.code).toBe(2);

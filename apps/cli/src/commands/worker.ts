@@ -58,6 +58,11 @@ export async function workerCommand(context: CliContext, options: WorkerOptions)
       }
     },
   });
+  // A long-running worker must not die of a rejection some library left unhandled (e.g. a
+  // speculative read failing after its file's job already failed): the job's own error is
+  // handled by BullMQ (retried or failed); log the stray one and keep serving.
+  const onStray = (reason: unknown) => context.err(`vz worker: unhandled rejection (ignored): ${(reason as Error)?.message ?? String(reason)}\n`);
+  process.on("unhandledRejection", onStray);
   context.err(`vz worker: ready on ${redactedUrl(options.queue)} (concurrency ${concurrency}, pid ${process.pid})\n`);
   const how = await (options.until ??
     new Promise<"finish" | "now">((resolve) => {
@@ -68,6 +73,7 @@ export async function workerCommand(context: CliContext, options: WorkerOptions)
     context.err("vz worker: finishing the running jobs\n");
     await worker.close();
   } else await worker.closeNow();
+  process.off("unhandledRejection", onStray);
   context.err(`vz worker: stopped (${done} files done, ${failed} failed)\n`);
   return 0;
 }
