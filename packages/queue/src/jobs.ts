@@ -13,8 +13,8 @@ export const DEFAULT_RESULT_TTL_SECONDS = 24 * 60 * 60;
 
 /** A job: one file to parse and build into a dataset. */
 export interface ParseJobData {
-  /** Format of this record (bumped when it changes, so ids of old jobs never match). */
-  v: 1;
+  /** Format of this record and of its result (bumped when either changes, so ids of old jobs never match). 2: results are whole trees. */
+  v: 2;
   url: string;
   /** Parser name (discovered in the worker); absent: auto-detected there. */
   parser?: string;

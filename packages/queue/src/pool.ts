@@ -135,7 +135,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
       ...(meta.lastModified ? { lastModified: meta.lastModified.toISOString() } : {}),
     };
     const data: ParseJobData = {
-      v: 1,
+      v: 2,
       url,
       ...(options.parser ? { parser: options.parser } : {}),
       ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
