@@ -70,6 +70,7 @@ export async function startRedis(): Promise<RedisServer> {
     process: await launch(),
     async stop() {
       await stopChild(server.process, "SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
     },
     async restart() {
       await stopChild(server.process, "SIGKILL");
