@@ -21,6 +21,8 @@ Usage:
   vz inspect <file|url> [--parser NAME] [--item N] [--group G] [--json] [--skip-unsupported] [--allow PREFIX]... [--root URL]
   vz read <file|url|icechunk repo> --var [GROUP/]NAME [--slice -1,0:10,::2] [--decode] [--skip-unsupported] [--parser NAME] [--item N] [--json] [--allow PREFIX]... [--root URL]
   vz parsers [--json]
+  vz worker --queue redis://HOST:PORT [--concurrency N]   parse files for 'vz virtualize --queue' (until SIGTERM)
+  vz queue status --queue redis://HOST:PORT [--json]
 
 Options:
   -o, --output PATH   where to write the references (written atomically)
@@ -41,11 +43,14 @@ Options:
   --item N            kerchunk: a file holding a list of reference sets: read set N (from 0; 'vz inspect' lists them)
   --parser-option NAME.KEY=VALUE  an option of parser NAME (repeatable; VALUE is JSON when it parses,
                       else a string), over the config's parserOptions.NAME, e.g. hdf5.charArrays=string
+  --queue URL         vz virtualize: files are parsed by 'vz worker' processes on this Redis queue
+  --skip-failed       vz virtualize --queue: leave out (and list) files that fail instead of failing
+  --concurrency N     vz worker: files parsed at once (default 4)
   -h, --help          this help;  -v, --version  the version
 `;
 
 /** Options that take a value (a following "-1,0" is their value, not an option). */
-const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths", "parser-option", "item"]);
+const VALUE_OPTIONS = new Set(["slice", "output", "parser", "group", "loadable", "drop", "format", "concat-dim", "combine", "branch", "message", "append-dim", "var", "config", "allow", "root", "rename-paths", "parser-option", "item", "queue", "concurrency"]);
 
 /** Usage errors exit with 2. */
 class UsageError extends Error {}
@@ -110,6 +115,9 @@ export async function run(
         root: { type: "string" },
         "parser-option": { type: "string", multiple: true },
         item: { type: "string" },
+        queue: { type: "string" },
+        concurrency: { type: "string" },
+        "skip-failed": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -155,6 +163,7 @@ export async function run(
           throw new UsageError(`--combine must be by-coords or nested, got "${values.combine}"`);
         }
         if (!values.output) throw new UsageError("vz virtualize needs -o/--output");
+        if (values["skip-failed"] && !values.queue) throw new UsageError("--skip-failed goes with --queue");
         return await virtualizeCommand(context, rest, {
           output: values.output,
           ...(values.parser ? { parser: values.parser } : {}),
@@ -170,6 +179,8 @@ export async function run(
           ...(values["skip-unsupported"] ? { skipUnsupported: true } : {}),
           ...(values.root ? { root: values.root } : {}),
           ...(values["rename-paths"] !== undefined ? { renamePaths: values["rename-paths"] } : {}),
+          ...(values.queue ? { queue: values.queue } : {}),
+          ...(values["skip-failed"] ? { skipFailed: true } : {}),
         });
       }
       case "inspect":
@@ -193,6 +204,15 @@ export async function run(
           ...(values.json ? { json: true } : {}),
           ...(values.root ? { root: values.root } : {}),
         });
+      case "worker": {
+        if (!values.queue) throw new UsageError("vz worker needs --queue redis://HOST:PORT");
+        const { workerCommand } = await import("./commands/worker.js");
+        return await workerCommand(context, { queue: values.queue, ...(values.concurrency !== undefined ? { concurrency: Number(values.concurrency) } : {}) });
+      }
+      case "queue": {
+        const { queueCommand } = await import("./commands/queue.js");
+        return await queueCommand(context, rest, { ...(values.queue ? { queue: values.queue } : {}), ...(values.json ? { json: true } : {}) });
+      }
       case "parsers":
         return await parsersCommand(context, { ...(values.json ? { json: true } : {}) });
       default:

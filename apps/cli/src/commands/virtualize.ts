@@ -36,6 +36,10 @@ export interface VirtualizeOptions {
   root?: string;
   /** "OLD=NEW": chunk URLs starting with OLD start with NEW instead (e.g. file:///data/=s3://bucket/data/). */
   renamePaths?: string;
+  /** Redis URL: files are parsed by `vz worker` processes on this queue (see `vz worker`). */
+  queue?: string;
+  /** With `queue`: leave out (and list) files that fail for good instead of failing. */
+  skipFailed?: boolean;
 }
 
 /**
@@ -90,19 +94,41 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     let choice = await referenceAwareChoice(context, chosen, options.root);
     if (options.skipUnsupported) choice = { ...choice, parser: await reportingSkips(context, choice.parser ?? chosen.parser!) };
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
-    const progress = createProgress(context);
-    tree = await openVirtualMfdatatree(urls, {
-      reader: context.reader,
-      registry: context.registry,
-      ...choice,
+    const shared = {
       combine,
       ...(combine === "nested" ? { concatDim: options.concatDim ?? null } : {}),
       ...(options.group ? { group: options.group } : {}),
       ...(options.loadable ? { loadableVariables: options.loadable } : {}),
       ...(options.drop ? { dropVariables: options.drop } : {}),
-      onProgress: progress.update,
+    } as const;
+    if (options.queue) {
+      const { virtualizeOnQueue } = await import("./queue.js");
+      tree = await virtualizeOnQueue(context, urls, choice, { ...shared, queue: options.queue, ...(options.skipFailed ? { skipFailed: true } : {}) });
+    } else {
+      const progress = createProgress(context);
+      tree = await openVirtualMfdatatree(urls, {
+        reader: context.reader,
+        registry: context.registry,
+        ...choice,
+        combine,
+        ...(combine === "nested" ? { concatDim: options.concatDim ?? null } : {}),
+        ...(options.group ? { group: options.group } : {}),
+        ...(options.loadable ? { loadableVariables: options.loadable } : {}),
+        ...(options.drop ? { dropVariables: options.drop } : {}),
+        onProgress: progress.update,
+      });
+      progress.done();
+    }
+  } else if (options.queue) {
+    const url = inputUrl(context, inputs[0]!);
+    const choice = await referenceAwareChoice(context, parserChoice(context, url, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {}), options.root);
+    const { virtualizeOneOnQueue } = await import("./queue.js");
+    tree = await virtualizeOneOnQueue(context, url, choice, {
+      queue: options.queue,
+      ...(options.group ? { group: options.group } : {}),
+      ...(options.loadable ? { loadableVariables: options.loadable } : {}),
+      ...(options.drop ? { dropVariables: options.drop } : {}),
     });
-    progress.done();
   } else {
     const input = inputs[0]!;
     const url = inputUrl(context, input);

@@ -1,0 +1,127 @@
+/**
+ * The queue side of the CLI: `vz queue status --queue URL`, and `vz virtualize --queue URL`'s
+ * multi-file open (files parsed by `vz worker` processes, combined here as in process).
+ * @module
+ */
+import type { OpenVirtualMfdatasetOptions, ParserPlugin, VirtualDatatree } from "@vz/core";
+import { InvalidArgumentError, PluginLoadError, UnsupportedFeatureError } from "@vz/core";
+import type { CliContext } from "../context.js";
+import { redactedUrl } from "./worker.js";
+
+type QueuePackage = typeof import("@vz/queue");
+
+export const QUEUE_INSTALL = "npm install @vz/queue";
+
+/**
+ * Imports `@vz/queue`, an optional extra of the CLI (it brings BullMQ and ioredis). Missing, it is
+ * a PluginLoadError that gives the install command.
+ * @param importer replaces the dynamic import (tests)
+ */
+export async function importQueue(what: string, importer: () => Promise<QueuePackage> = () => import("@vz/queue")): Promise<QueuePackage> {
+  try {
+    return await importer();
+  } catch (cause) {
+    const message = String((cause as Error)?.message ?? cause);
+    if (/Cannot find (module|package) '@vz\/queue'/.test(message)) {
+      throw new PluginLoadError(`${what} needs the optional package @vz/queue, which is not installed. Install it next to @vz/cli: ${QUEUE_INSTALL}`, {
+        packageName: "@vz/queue",
+        cause,
+      });
+    }
+    throw new PluginLoadError(`${what}: cannot load @vz/queue: ${message}`, { packageName: "@vz/queue", cause });
+  }
+}
+
+/** `vz queue status --queue URL [--json]`: job counts of the queue. */
+export async function queueCommand(context: CliContext, args: string[], options: { queue?: string; json?: boolean }): Promise<number> {
+  const [sub] = args;
+  if (sub !== "status" || args.length !== 1) throw new InvalidArgumentError(`vz queue: expected "status", got "${args.join(" ")}"`);
+  if (!options.queue) throw new InvalidArgumentError("vz queue status needs --queue redis://HOST:PORT");
+  const { createQueuePool } = await importQueue("vz queue status");
+  const pool = createQueuePool({ redis: options.queue, reader: context.reader });
+  try {
+    const counts = await pool.counts();
+    if (options.json) context.out(`${JSON.stringify(counts)}\n`);
+    else {
+      context.out(`queue on ${redactedUrl(options.queue)}\n`);
+      for (const [state, count] of Object.entries(counts)) context.out(`  ${state.padEnd(10)} ${count}\n`);
+    }
+  } finally {
+    await pool.close();
+  }
+  return 0;
+}
+
+type Choice = { parser?: string | ParserPlugin; parserOptions: Record<string, unknown>; allowedPrefixes?: string[] };
+
+/** The parser name and options a worker can use (workers look parsers up by name). */
+function namedChoice(choice: Choice): { parser?: string; parserOptions: Record<string, unknown> } {
+  if (choice.parser === undefined || typeof choice.parser === "string") return { ...(choice.parser ? { parser: choice.parser } : {}), parserOptions: choice.parserOptions };
+  if (choice.parserOptions.root !== undefined) return { parser: choice.parser.name, parserOptions: choice.parserOptions };
+  throw new UnsupportedFeatureError(
+    "queue-kerchunk-root",
+    "vz virtualize --queue: kerchunk inputs need --root (or parserOptions.kerchunk.root in the config): workers cannot take each file's folder as its root",
+  );
+}
+
+/** Options of {@link virtualizeOnQueue}. */
+export type QueueVirtualizeOptions = Omit<OpenVirtualMfdatasetOptions, "reader" | "registry" | "parser" | "parserOptions" | "parallel" | "onProgress"> & {
+  queue: string;
+  skipFailed?: boolean;
+};
+
+/** `vz virtualize … --queue URL` for many files: returns the combined tree (what the local run builds). */
+export async function virtualizeOnQueue(context: CliContext, urls: string[], choice: Choice, options: QueueVirtualizeOptions): Promise<VirtualDatatree> {
+  const { createQueuePool, openQueueMfdatatree } = await importQueue("vz virtualize --queue");
+  const named = namedChoice(choice);
+  const { queue, skipFailed, ...rest } = options;
+  const pool = createQueuePool({ redis: queue, reader: context.reader, ...(named.parser ? { parser: named.parser } : {}), parserOptions: named.parserOptions });
+  let reported = 0;
+  let last = 0;
+  try {
+    const result = await openQueueMfdatatree(pool, urls, {
+      ...rest,
+      reader: context.reader,
+      ...(choice.allowedPrefixes ? { allowedPrefixes: choice.allowedPrefixes } : {}),
+      ...(skipFailed ? { skipFailed: true } : {}),
+      onProgress: (progress) => {
+        if (progress.failed > reported && progress.lastError) {
+          reported = progress.failed;
+          context.err(`${context.interactive ? "\n" : ""}failed: ${progress.lastError.message.includes(progress.lastError.url) ? progress.lastError.message : `${progress.lastError.url}: ${progress.lastError.message}`}\n`);
+        }
+        if (!context.interactive) return;
+        const now = Date.now();
+        const finished = progress.done + progress.failed;
+        if (now - last < 100 && finished < progress.total) return;
+        last = now;
+        context.err(`\rqueue: ${progress.done}/${progress.total} done (${progress.reused} reused), ${progress.active} active, ${progress.failed} failed`);
+      },
+    });
+    if (context.interactive) context.err("\n");
+    context.err(`virtualized ${result.urls.length} files on the queue (${result.reused} results reused)\n`);
+    if (result.failed.length > 0) {
+      context.err(`skipped ${result.failed.length} file(s) that failed:\n`);
+      for (const { url, error } of result.failed) context.err(`  ${url}: [${error.code}] ${error.message}\n`);
+    }
+    return result.tree;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** `vz virtualize FILE --queue URL`: one file parsed by a worker (the same tree the local run builds). */
+export async function virtualizeOneOnQueue(context: CliContext, url: string, choice: Choice, options: { queue: string; group?: string; loadableVariables?: string[]; dropVariables?: string[] }): Promise<VirtualDatatree> {
+  const { createQueuePool } = await importQueue("vz virtualize --queue");
+  const named = namedChoice(choice);
+  const pool = createQueuePool({ redis: options.queue, reader: context.reader, ...(named.parser ? { parser: named.parser } : {}), parserOptions: named.parserOptions });
+  try {
+    return await pool.parseTree(url, {
+      ...(options.group ? { group: options.group } : {}),
+      ...(options.loadableVariables ? { loadableVariables: options.loadableVariables } : {}),
+      ...(options.dropVariables ? { dropVariables: options.dropVariables } : {}),
+      ...(choice.allowedPrefixes ? { allowedPrefixes: choice.allowedPrefixes } : {}),
+    });
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The worker side: a BullMQ Worker that parses the files its jobs name, builds each file's
+ * VirtualDataset, and leaves it in Redis in the compact binary encoding for the coordinator.
+ * Run one per process (`vz worker --queue redis://…`) on as many machines as you like.
+ * @module
+ */
+import { isVzError, type ObjectReader, openManifestStore, type ParserRegistry, toVirtualDatatree } from "@vz/core";
+import { createDefaultReaders, createDiscoveredParserRegistry } from "@vz/core/node";
+import { hostname } from "node:os";
+import { UnrecoverableError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { encodeTree } from "./encoding.js";
+import { DEFAULT_QUEUE_NAME, encodeFailure, PERMANENT_CODES, type ParseJobData, type ParseJobResult, resultKey } from "./jobs.js";
+import { redisOptions } from "./redis.js";
+
+/** Options of {@link startQueueWorker}. */
+export interface QueueWorkerOptions {
+  /** Redis URL, e.g. `redis://127.0.0.1:6379/0`. */
+  redis: string;
+  queueName?: string;
+  /** Jobs this worker runs at once (files parsed concurrently). Default 4. */
+  concurrency?: number;
+  /** Reads the files. Default: `createDefaultReaders()` (file, http(s), s3 from the environment). */
+  reader?: ObjectReader;
+  /** Where parser names are looked up. Default: parsers discovered from the working directory, the script's and @vz/core's trees. */
+  registry?: ParserRegistry;
+  /** BullMQ's lock duration and stalled-job check interval, in ms (a killed worker's jobs go back to the queue after about this long). Defaults 30000 / 15000. */
+  lockDuration?: number;
+  stalledInterval?: number;
+  /** This worker's name, recorded on the jobs it takes (`processedBy`). Default `vz-worker@HOST:PID`. */
+  name?: string;
+  /** Called with connection and worker errors (ioredis reconnects by itself; for logs). */
+  onError?: (error: Error) => void;
+  /** Called when a job finishes or fails (for logs). */
+  onJob?: (event: { url: string; jobId: string; ok: boolean; error?: string; bytes?: number }) => void;
+}
+
+/** A running worker. */
+export interface QueueWorker {
+  /** Stops taking jobs, waits for the running ones to finish, and disconnects. */
+  close(): Promise<void>;
+  /** Stops at once: running jobs are left to BullMQ's stalled-job recovery (another worker takes them). */
+  closeNow(): Promise<void>;
+  readonly worker: Worker;
+}
+
+/** Starts a worker on the queue. */
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const reader = options.reader ?? createDefaultReaders();
+  const registry = options.registry ?? createDiscoveredParserRegistry().registry;
+  const results = new Redis(redisOptions(options.redis));
+  const worker = new Worker<ParseJobData, ParseJobResult>(
+    queueName,
+    async (job) => {
+      const data = job.data;
+      try {
+        const { allowedPrefixes, ...datasetOptions } = data.options;
+        const { store, groupApplied } = await openManifestStore(data.url, {
+          reader,
+          registry,
+          ...(data.parser ? { parser: data.parser } : {}),
+          ...(data.parserOptions !== undefined ? { parserOptions: data.parserOptions } : {}),
+          // Reference sets (kerchunk, DMR++) read chunk URLs only under their own place and these.
+          ...(allowedPrefixes ? { allowedPrefixes } : {}),
+          // A parser that reads groups itself (readsGroups) opens only the chosen group...
+          ...(datasetOptions.group !== undefined ? { group: datasetOptions.group } : {}),
+        });
+        // ...and returns it as the root; then the tree is built without `group`, as in process.
+        const { group: _applied, ...withoutGroup } = datasetOptions;
+        // Every group under `group` (the whole file by default), as the local multi-file run builds it.
+        const tree = await toVirtualDatatree(store, { ...(groupApplied ? withoutGroup : datasetOptions), url: data.url });
+        const bytes = encodeTree(tree);
+        const key = resultKey(queueName, job.id!);
+        await results.set(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), "EX", data.resultTtl);
+        options.onJob?.({ url: data.url, jobId: job.id!, ok: true, bytes: bytes.byteLength });
+        return { key, bytes: bytes.byteLength, variables: tree.variableCount, chunks: tree.chunkCount };
+      } catch (error) {
+        const reason = encodeFailure(error, data.url);
+        options.onJob?.({ url: data.url, jobId: job.id!, ok: false, error: isVzError(error) ? `[${error.code}] ${error.message}` : String(error) });
+        // A corrupt or unsupported file fails for good; a network fault is retried (the job's attempts).
+        if (isVzError(error) && PERMANENT_CODES.has(error.code)) throw new UnrecoverableError(reason);
+        throw new Error(reason);
+      }
+    },
+    {
+      connection: redisOptions(options.redis),
+      name: options.name ?? `vz-worker@${hostname()}:${process.pid}`,
+      concurrency: options.concurrency ?? 4,
+      lockDuration: options.lockDuration ?? 30_000,
+      stalledInterval: options.stalledInterval ?? 15_000,
+      maxStalledCount: 3,
+    },
+  );
+  // Connection problems are reported by ioredis and retried; keep the process alive through them.
+  const onError = (error: Error) => options.onError?.(error);
+  worker.on("error", onError);
+  results.on("error", onError);
+  await worker.waitUntilReady();
+  let closed = false;
+  return {
+    worker,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await worker.close();
+      results.disconnect();
+    },
+    async closeNow() {
+      if (closed) return;
+      closed = true;
+      await worker.close(true);
+      results.disconnect();
+    },
+  };
+}

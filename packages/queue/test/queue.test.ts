@@ -1,0 +1,252 @@
+/**
+ * End to end: `vz worker` child processes on a real redis-server, files over the loopback range
+ * server with latency; `vz virtualize --queue` must write what the local run writes.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type RangeServer, startRangeServer } from "@vz/core/testing/tools";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { DEFAULT_QUEUE_NAME, redisOptions } from "../src/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killRunning, makeNetcdfSeries, PYTHON, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
+
+const FILES = 120;
+const LOCK_MS = 2000;
+const tmp = tempDir("vz-queue-e2e-");
+let redis: RedisServer;
+let server: RangeServer;
+const workers: WorkerProcess[] = [];
+let urls: string[];
+let corruptUrls: string[];
+
+const gets = () => server.log.filter((request) => request.method === "GET").length;
+
+/** The finished jobs of the queue: which worker ran each, and how often each was recovered from a stalled worker. */
+async function finishedJobs(): Promise<{ processedBy?: string; stalledCounter: number; attemptsMade: number }[]> {
+  const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: redisOptions(redis.url) });
+  try {
+    return (await queue.getJobs(["completed"], 0, -1)).map((job) => ({ ...(job.processedBy ? { processedBy: job.processedBy } : {}), stalledCounter: job.stalledCounter, attemptsMade: job.attemptsMade }));
+  } finally {
+    await queue.close();
+  }
+}
+
+async function flush() {
+  const client = new Redis(redis.url);
+  try {
+    await client.flushall();
+  } finally {
+    client.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(join(tmp.dir, "series"));
+  mkdirSync(join(tmp.dir, "bad"));
+  const names = makeNetcdfSeries(join(tmp.dir, "series"), FILES);
+  const badNames = makeNetcdfSeries(join(tmp.dir, "bad"), 6, { corrupt: [3] });
+  redis = await startRedis();
+  server = await startRangeServer({ root: tmp.dir, latencyMs: 10 });
+  urls = names.map((name) => `${server.url}/series/${name}`);
+  corruptUrls = badNames.map((name) => `${server.url}/bad/${name}`);
+  workers.push(await startWorker(redis.url, { lockMs: LOCK_MS }), await startWorker(redis.url, { lockMs: LOCK_MS }));
+}, 120_000);
+
+afterAll(async () => {
+  await killRunning();
+  await Promise.allSettled(workers.map((worker) => stopChild(worker.child, "SIGKILL")));
+  await redis?.stop();
+  await server?.close();
+  tmp.remove();
+});
+
+let local: Buffer;
+
+describe("vz virtualize --queue", () => {
+  let firstRunGets = 0;
+
+  it("writes references byte-identical to the local run (120 files, two workers)", async () => {
+    const localRun = await runVz(["virtualize", ...urls, "--concat-dim", "time", "-o", join(tmp.dir, "local.json")]);
+    expect(localRun.stderr).toMatch(/wrote .*120 files/);
+    expect(localRun.code).toBe(0);
+    local = readFileSync(join(tmp.dir, "local.json"));
+    const before = gets();
+    const queued = await runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "queue.json")]);
+    expect(queued.stderr).toMatch(/virtualized 120 files on the queue \(0 results reused\)/);
+    expect(queued.code).toBe(0);
+    firstRunGets = gets() - before;
+    expect(firstRunGets).toBeGreaterThan(FILES);
+    expect(readFileSync(join(tmp.dir, "queue.json")).equals(local)).toBe(true);
+    // Both workers took part, each file once.
+    const jobs = await finishedJobs();
+    expect(jobs).toHaveLength(FILES);
+    expect(new Set(jobs.map((job) => job.processedBy)).size).toBe(2);
+    expect(jobs.every((job) => job.stalledCounter === 0)).toBe(true);
+    const status = await runVz(["queue", "status", "--queue", redis.url, "--json"]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ completed: FILES, failed: 0, waiting: 0, active: 0 });
+  }, 180_000);
+
+  it("runs again reading (almost) nothing: results still in Redis are reused", async () => {
+    const before = gets();
+    const again = await runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "again.json")]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/\(120 results reused\)/);
+    const secondRunGets = gets() - before;
+    expect(secondRunGets).toBeLessThanOrEqual(firstRunGets * 0.1);
+    // In fact none: the coordinator only asks each file's identity (HEAD).
+    expect(secondRunGets).toBe(0);
+    expect(readFileSync(join(tmp.dir, "again.json")).equals(local)).toBe(true);
+  }, 120_000);
+
+  it("gives the same result when a worker is SIGKILLed during the run (its jobs go to the other worker)", async () => {
+    await flush();
+    const run = runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "killed.json")]);
+    // Let both workers take jobs, then kill one in the middle of its work.
+    const start = gets();
+    while (gets() - start < 60) await new Promise((resolve) => setTimeout(resolve, 20));
+    const victim = workers.shift()!;
+    await stopChild(victim.child, "SIGKILL");
+    const result = await run;
+    expect(result.stderr).not.toMatch(/failed/);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "killed.json")).equals(local)).toBe(true);
+    // The killed worker's running jobs were taken over by the survivor after their locks expired.
+    const jobs = await finishedJobs();
+    expect(jobs).toHaveLength(FILES);
+    expect(jobs.some((job) => job.stalledCounter > 0)).toBe(true);
+    expect(jobs.filter((job) => job.stalledCounter > 0).every((job) => job.processedBy === workers[0]!.name)).toBe(true);
+    workers.push(await startWorker(redis.url, { lockMs: LOCK_MS }));
+  }, 180_000);
+
+  it("fails naming a corrupt file; with --skip-failed finishes without it and lists it", async () => {
+    const failing = await runVz(["virtualize", ...corruptUrls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "bad.json")]);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain(`file 4 of 6 (${corruptUrls[3]})`);
+    // Named as it failed, in the progress output.
+    expect(failing.stderr.split("\n").some((line) => line.startsWith("failed: ") && line.includes(corruptUrls[3]!))).toBe(true);
+    expect(failing.stderr).toMatch(/error \[(PARSE_FAILED|INVALID_MANIFEST|UNSUPPORTED|NOT_FOUND)\]/);
+    const skipping = await runVz(["virtualize", ...corruptUrls, "--concat-dim", "time", "--queue", redis.url, "--skip-failed", "-o", join(tmp.dir, "skip.json")]);
+    expect(skipping.code).toBe(0);
+    expect(skipping.stderr).toMatch(/skipped 1 file\(s\) that failed:\n {2}http:\/\/127\.0\.0\.1:\d+\/bad\/f0003\.nc: \[/);
+    // The result is what the local run writes for the good files.
+    const good = corruptUrls.filter((_, i) => i !== 3);
+    const localGood = await runVz(["virtualize", ...good, "--concat-dim", "time", "-o", join(tmp.dir, "good-local.json")]);
+    expect(localGood.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "skip.json")).equals(readFileSync(join(tmp.dir, "good-local.json")))).toBe(true);
+  }, 120_000);
+
+  it("loses and duplicates nothing when Redis restarts (empty) in the middle of a run", async () => {
+    await flush();
+    // Slower files, so that the restart lands in the middle of the run.
+    server.addFault({ path: /^\/series\//, fault: { kind: "delay", ms: 40 } });
+    const run = runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "restarted.json")]);
+    const start = gets();
+    while (gets() - start < 150) await new Promise((resolve) => setTimeout(resolve, 20));
+    await redis.restart();
+    const result = await run;
+    expect(result.stderr).not.toMatch(/failed/);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "restarted.json")).equals(local)).toBe(true);
+    // Every file has exactly one finished job in the new Redis (none left waiting or running).
+    const status = await runVz(["queue", "status", "--queue", redis.url, "--json"]);
+    const counts = JSON.parse(status.stdout) as Record<string, number>;
+    expect(counts).toMatchObject({ waiting: 0, active: 0, failed: 0, delayed: 0 });
+    expect(counts.completed).toBeLessThanOrEqual(FILES);
+  }, 180_000);
+
+  it("a worker stopped with SIGTERM finishes its running jobs before it exits", async () => {
+    await flush();
+    const run = runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "sigterm.json")]);
+    const start = gets();
+    while (gets() - start < 60) await new Promise((resolve) => setTimeout(resolve, 20));
+    const leaving = workers.shift()!;
+    const exited = new Promise<number | null>((resolve) => leaving.child.once("exit", (code) => resolve(code)));
+    leaving.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(leaving.output()).toMatch(/finishing the running jobs\n.*stopped \(\d+ files done, \d+ failed\)/s);
+    const result = await run;
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "sigterm.json")).equals(local)).toBe(true);
+    // No job was abandoned: none had to be recovered from a stalled worker.
+    const jobs = await finishedJobs();
+    expect(jobs).toHaveLength(FILES);
+    expect(jobs.every((job) => job.stalledCounter === 0)).toBe(true);
+    expect(jobs.some((job) => job.processedBy === leaving.name)).toBe(true);
+    workers.push(await startWorker(redis.url, { lockMs: LOCK_MS }));
+  }, 180_000);
+});
+
+describe("vz worker / vz queue usage, single files and trees", () => {
+  it("workers survive transient read errors: the job is retried and the result is the same", async () => {
+    await flush();
+    server.addFault({ path: "/series/f0010.nc", method: "GET", times: 12, fault: { kind: "status", status: 503 } });
+    const result = await runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "transient.json")]);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "transient.json")).equals(local)).toBe(true);
+    for (const worker of workers) expect(worker.child.exitCode).toBe(null);
+    const retried = (await finishedJobs()).filter((job) => job.attemptsMade > 1);
+    expect(retried.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("refuses a missing --queue, --skip-failed without --queue, and a bad Redis URL", async () => {
+    const worker = await runVz(["worker"]);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain("vz worker needs --queue redis://HOST:PORT");
+    const skip = await runVz(["virtualize", "a.nc", "b.nc", "--skip-failed", "-o", join(tmp.dir, "x.json")]);
+    expect(skip.code).toBe(2);
+    expect(skip.stderr).toContain("--skip-failed goes with --queue");
+    const status = await runVz(["queue", "status", "--queue", "http://127.0.0.1:1"]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/error \[INVALID_ARGUMENT\]: @vz\/queue: "http:\/\/127\.0\.0\.1:1" is not a Redis URL/);
+    const concurrency = await runVz(["worker", "--queue", redis.url, "--concurrency", "0"]);
+    expect(concurrency.code).toBe(1);
+    expect(concurrency.stderr).toContain("--concurrency must be a positive integer");
+  }, 60_000);
+
+  it("a single file through the queue writes what the local single-file run writes", async () => {
+    const local = await runVz(["virtualize", urls[7]!, "-o", join(tmp.dir, "one-local.json")]);
+    expect(local.code).toBe(0);
+    const queued = await runVz(["virtualize", urls[7]!, "--queue", redis.url, "-o", join(tmp.dir, "one-queue.json")]);
+    expect(queued.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, "one-queue.json")).equals(readFileSync(join(tmp.dir, "one-local.json")))).toBe(true);
+  }, 60_000);
+
+  it("files with groups: every group is combined as the local run combines it", async () => {
+    mkdirSync(join(tmp.dir, "trees"));
+    execFileSync(PYTHON, [
+      "-c",
+      `
+import sys, numpy as np, netCDF4
+for i in range(4):
+    with netCDF4.Dataset(f"{sys.argv[1]}/g{i}.nc", "w") as ds:
+        ds.source = "trees"
+        ds.createDimension("time", 2)
+        t = ds.createVariable("time", "i4", ("time",)); t[:] = [2 * i, 2 * i + 1]
+        a = ds.createVariable("a", "f8", ("time",), chunksizes=(2,)); a[:] = [i, i]
+        g = ds.createGroup("inner"); g.level = "1"
+        g.createDimension("x", 3)
+        b = g.createVariable("b", "i2", ("time", "x"), chunksizes=(1, 3)); b[:] = np.full((2, 3), i)
+`,
+      join(tmp.dir, "trees"),
+    ]);
+    const treeUrls = [0, 1, 2, 3].map((i) => `${server.url}/trees/g${i}.nc`);
+    const local = await runVz(["virtualize", ...treeUrls, "--concat-dim", "time", "-o", join(tmp.dir, "trees-local.json")]);
+    expect(local.stderr).toContain("2 groups");
+    expect(local.code).toBe(0);
+    const queued = await runVz(["virtualize", ...treeUrls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "trees-queue.json")]);
+    expect(queued.code).toBe(0);
+    const written = readFileSync(join(tmp.dir, "trees-queue.json"));
+    expect(written.equals(readFileSync(join(tmp.dir, "trees-local.json")))).toBe(true);
+    expect(JSON.parse(written.toString()).refs["inner/b/.zarray"]).toContain("[8,3]");
+    // One group (the HDF5 parser opens only that group: readsGroups) becomes the root, as locally.
+    const localGroup = await runVz(["virtualize", ...treeUrls, "--concat-dim", "time", "--group", "inner", "-o", join(tmp.dir, "inner-local.json")]);
+    const queuedGroup = await runVz(["virtualize", ...treeUrls, "--concat-dim", "time", "--group", "inner", "--queue", redis.url, "-o", join(tmp.dir, "inner-queue.json")]);
+    expect(localGroup.code).toBe(0);
+    expect(queuedGroup.code).toBe(0);
+    const inner = readFileSync(join(tmp.dir, "inner-queue.json"));
+    expect(inner.equals(readFileSync(join(tmp.dir, "inner-local.json")))).toBe(true);
+    expect(JSON.parse(inner.toString()).refs["b/.zarray"]).toContain("[8,3]");
+  }, 60_000);
+});

@@ -1,0 +1,2 @@
+import { vzProject } from "../../tooling/vitest.shared";
+export default vzProject("queue");
