@@ -91,12 +91,13 @@ describe("vz virtualize --queue", () => {
   it("runs again reading (almost) nothing: results still in Redis are reused", async () => {
     const before = gets();
     const again = await runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "again.json")]);
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/\(120 results reused\)/);
     const secondRunGets = gets() - before;
     expect(secondRunGets).toBeLessThanOrEqual(firstRunGets * 0.1);
-    // In fact none: the coordinator only asks each file's identity (HEAD).
-    expect(secondRunGets).toBe(0);
+    // In fact at most one: the coordinator asks each file's identity (HEAD) and reads the first
+    // bytes of the first file once, to pick the parser whose config options apply.
+    expect(secondRunGets).toBeLessThanOrEqual(1);
     expect(readFileSync(join(tmp.dir, "again.json")).equals(local)).toBe(true);
   }, 120_000);
 

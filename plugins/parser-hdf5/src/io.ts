@@ -102,13 +102,14 @@ export class HdfFile {
     })();
     for (let b = firstBlock; b <= lastBlock; b++) {
       const index = b;
-      this.#blocks.set(
-        b,
-        request.then((bytes) => {
-          const from = (index - firstBlock) * this.blockSize;
-          return bytes.subarray(from, Math.min(bytes.length, from + this.blockSize));
-        }),
-      );
+      const block = request.then((bytes) => {
+        const from = (index - firstBlock) * this.blockSize;
+        return bytes.subarray(from, Math.min(bytes.length, from + this.blockSize));
+      });
+      // A failed request fails every block of its run; the reads waiting on them get the error,
+      // and a block nobody waits on must not become an unhandled rejection (it would end Node).
+      block.catch(() => {});
+      this.#blocks.set(b, block);
     }
     return request.then(() => undefined);
   }
