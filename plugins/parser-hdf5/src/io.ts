@@ -13,6 +13,12 @@ export function formatError(file: HdfFile | { url: string }, message: string, ca
   return new ParseError(`HDF5 ${file.url}: ${message}`, { url: file.url, parser: "hdf5", cause });
 }
 
+/**
+ * Index ranges of known size closer than this are read in one request by
+ * {@link HdfFile.prefetchExact} (a few KiB read through costs less than another request).
+ */
+export const EXACT_MERGE_GAP = 4096;
+
 /** Options for {@link HdfFile}. */
 export interface HdfFileOptions {
   /** Size of cache blocks (default 64 KiB). */
@@ -40,6 +46,8 @@ export class HdfFile {
   requests = 0;
   bytesFetched = 0;
   readonly #blocks = new Map<number, Promise<Uint8Array>>();
+  /** Byte ranges fetched at their exact sizes (index nodes), sorted by start. */
+  readonly #extents: { start: number; end: number; bytes: Promise<Uint8Array> }[] = [];
 
   constructor(url: string, reader: ObjectReader, size: number, options: HdfFileOptions = {}) {
     this.url = url;
@@ -87,6 +95,70 @@ export class HdfFile {
     await Promise.all(ranges.map((r) => this.prefetch(r.offset, r.length)));
   }
 
+  /**
+   * Loads byte ranges whose sizes the format gives (B-tree nodes, index blocks) as they are, not
+   * as whole cache blocks: sorted, merged when less than `gap` bytes apart, fetched concurrently.
+   * Later reads inside a loaded range are served from it. Ranges are clipped to the file size.
+   */
+  async prefetchExact(ranges: readonly { offset: number; length: number }[], gap = EXACT_MERGE_GAP): Promise<void> {
+    const sorted = ranges
+      .filter((range) => range.length > 0 && range.offset >= 0 && range.offset < this.size && !this.#covered(range.offset, range.offset + range.length))
+      .sort((a, b) => a.offset - b.offset);
+    const merged: [number, number][] = [];
+    for (const range of sorted) {
+      const end = Math.min(this.size, range.offset + range.length);
+      const last = merged[merged.length - 1];
+      if (last && range.offset <= last[1] + gap) last[1] = Math.max(last[1], end);
+      else merged.push([range.offset, end]);
+    }
+    await Promise.all(merged.map(([start, end]) => this.#fetchExtent(start, end)));
+  }
+
+  /** Whether [start, end) is in the block cache or a loaded extent already. */
+  #covered(start: number, end: number): boolean {
+    if (this.#extentOf(start, end)) return true;
+    for (let b = Math.floor(start / this.blockSize), last = Math.floor((end - 1) / this.blockSize); b <= last; b++) {
+      if (!this.#blocks.has(b)) return false;
+    }
+    return true;
+  }
+
+  /** The loaded extent holding all of [start, end), if any. */
+  #extentOf(start: number, end: number): { start: number; bytes: Promise<Uint8Array> } | undefined {
+    const extents = this.#extents;
+    let lo = 0;
+    let hi = extents.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (extents[mid]!.start <= start) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // the last few extents starting at or before `start` (extents may overlap)
+    for (let i = found; i >= 0 && i > found - 4; i--) if (extents[i]!.end >= end) return extents[i];
+    return undefined;
+  }
+
+  #fetchExtent(start: number, end: number): Promise<void> {
+    this.requests++;
+    this.bytesFetched += end - start;
+    const bytes = this.reader.getRange(this.url, start, end - start, this.#readOptions());
+    const extent = { start, end, bytes };
+    let lo = 0;
+    while (lo < this.#extents.length && this.#extents[lo]!.start <= start) lo++;
+    this.#extents.splice(lo, 0, extent);
+    return bytes.then(
+      () => undefined,
+      (error: unknown) => {
+        const index = this.#extents.indexOf(extent);
+        if (index >= 0) this.#extents.splice(index, 1);
+        throw error;
+      },
+    );
+  }
+
   #fetchRun(firstBlock: number, lastBlock: number): Promise<void> {
     const start = firstBlock * this.blockSize;
     const end = Math.min(this.size, (lastBlock + 1) * this.blockSize);
@@ -122,6 +194,11 @@ export class HdfFile {
       throw formatError(this, `structure at ${offset} (${length} bytes) passes the end of the file (${this.size} bytes); truncated or corrupt file`);
     }
     if (length === 0) return new Uint8Array(0);
+    const extent = this.#extentOf(offset, offset + length);
+    if (extent) {
+      const bytes = await extent.bytes;
+      return bytes.subarray(offset - extent.start, offset - extent.start + length);
+    }
     await this.prefetch(offset, length);
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((offset + length - 1) / this.blockSize);
