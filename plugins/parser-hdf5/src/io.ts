@@ -59,11 +59,35 @@ export class HdfFile {
 
   /** Opens `url`: `head` for the size, then one speculative read of the file's start. */
   static async open(url: string, reader: ObjectReader, options: HdfFileOptions = {}): Promise<HdfFile> {
-    const meta = await reader.head(url, options.signal ? { signal: options.signal } : undefined);
+    const readOptions = options.signal ? { signal: options.signal } : undefined;
+    const speculative = options.initialReadSize ?? 256 * 1024;
+    // the speculative first read goes out with `head`, not after it (one round trip less); when
+    // the file is smaller than the read (or the read fails) it is made again at the file's size
+    const first = speculative > 0 ? reader.getRange(url, 0, speculative, readOptions).catch(() => undefined) : Promise.resolve(undefined);
+    const meta = await reader.head(url, readOptions);
     const file = new HdfFile(url, reader, meta.size, options);
-    const initial = Math.min(meta.size, options.initialReadSize ?? 256 * 1024);
-    if (initial > 0) await file.prefetch(0, initial);
+    const initial = Math.min(meta.size, speculative);
+    if (initial > 0) {
+      const bytes = await first;
+      if (bytes && bytes.length >= initial) {
+        file.requests++;
+        file.bytesFetched += bytes.length;
+        file.#install(bytes.subarray(0, initial));
+      } else await file.prefetch(0, initial);
+    }
     return file;
+  }
+
+  /** Puts bytes read from the start of the file into the block cache (whole blocks, or up to the file's end). */
+  #install(bytes: Uint8Array): void {
+    const blocks = Math.floor(bytes.length / this.blockSize) + (bytes.length === this.size && bytes.length % this.blockSize > 0 ? 1 : 0);
+    for (let b = 0; b < blocks; b++) {
+      this.#blocks.set(b, Promise.resolve(bytes.subarray(b * this.blockSize, Math.min(bytes.length, (b + 1) * this.blockSize))));
+    }
+    if (blocks * this.blockSize < bytes.length) {
+      // a partial last block: keep it as an extent so reads inside it are served too
+      this.#extents.push({ start: blocks * this.blockSize, end: bytes.length, bytes: Promise.resolve(bytes.subarray(blocks * this.blockSize)) });
+    }
   }
 
   #readOptions(): ReadOptions | undefined {
