@@ -39,7 +39,7 @@ function unshuffleByteLoop(data, elementSize) {
 
 const contenders = {
   "zarrita zlib (DecompressionStream) + byte-loop unshuffle": async (bytes) => unshuffleByteLoop(await zarritaZlib.fromConfig({}).decode(bytes), 4),
-  "vz: node:zlib + word unshuffle": async (bytes) => shuffle.decode(await vzZlib.fromConfig({ level: 1 }).decode(bytes)),
+  "vz: node:zlib + word unshuffle": async (bytes) => shuffle.decode(await vzZlib.fromConfig({ level: 1 }, { dataType: "float32", shape: [100, 150] }).decode(bytes)),
 };
 const results = new Map();
 for (let r = 0; r < runs; r++) {
