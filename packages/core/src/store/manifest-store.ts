@@ -11,11 +11,12 @@ import { ManifestGroup } from "../manifest/manifest-group.js";
 import { coalesceRanges, type ObjectReader, type ReadOptions } from "../readers/object-reader.js";
 
 /**
- * Default number of chunk requests a ManifestStore keeps in flight at once: 128, so that a
- * selection of a few hundred chunks over a high-latency link costs a few round trips, not one per
- * ten chunks (obstore's `get_ranges` default of 10 suits coalesced metadata reads, not chunks).
+ * Default number of chunk requests a ManifestStore keeps in flight at once: 256, so that a
+ * selection of a few hundred chunks over a high-latency link costs one or two round trips, not one
+ * per ten chunks (obstore's `get_ranges` default of 10 suits coalesced metadata reads, not chunks;
+ * object stores take thousands of concurrent requests).
  */
-export const DEFAULT_STORE_CONCURRENCY = 128;
+export const DEFAULT_STORE_CONCURRENCY = 256;
 
 /**
  * Default gap (bytes) under which a ManifestStore merges the chunk reads of one file into one
