@@ -56,8 +56,8 @@ export {
   stackManifestArrays,
 } from "./manifest/manifest-array.js";
 export { ManifestGroup } from "./manifest/manifest-group.js";
-export { ManifestStore } from "./store/manifest-store.js";
-export type { RangeQuery } from "./store/manifest-store.js";
+export { DEFAULT_STORE_COALESCE_GAP, DEFAULT_STORE_CONCURRENCY, ManifestStore } from "./store/manifest-store.js";
+export type { ManifestStoreOptions, RangeQuery } from "./store/manifest-store.js";
 export {
   coalesceRanges,
   DEFAULT_COALESCE_GAP,

@@ -4,6 +4,7 @@
  * @module
  */
 export { FileReader, toUrl } from "./readers/node/file-reader.js";
+export { NODE_FETCH_MAX_SOCKETS, nodeFetch } from "./readers/node/node-fetch.js";
 export { createDefaultReaders, isMetadataHost, metadataAddressCheck, s3OptionsFromEnv } from "./readers/node/default-readers.js";
 export type { DefaultReadersOptions } from "./readers/node/default-readers.js";
 export {

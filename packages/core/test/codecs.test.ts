@@ -30,6 +30,7 @@ import {
   MemoryReader,
   registerCodecs,
   ShuffleCodec,
+  unshuffleBytes,
   VZ_CODEC_NAMES,
 } from "../src/index.js";
 import { missingPythonModules, PYTHON, runPython } from "./interop-python.js";
@@ -106,7 +107,7 @@ describe(`codecs${skipReason}`, () => {
     for (const name of VZ_CODEC_NAMES) expect(zarr.registry.has(name), name).toBe(true);
   });
 
-  it.skipIf(missing.length > 0)("numcodecs.zlib (zarrita built-in) decodes Python zlib output", async () => {
+  it.skipIf(missing.length > 0)("numcodecs.zlib (node:zlib in Node) decodes Python zlib output", async () => {
     const chunk = await readThroughZarrita({
       dataType: "float64",
       shape: [3000],
@@ -167,6 +168,43 @@ describe(`codecs${skipReason}`, () => {
       chunks: { "0": bytesOf(cases.shuffle4.f8) },
     });
     expect(Array.from(chunk.data as Float64Array)).toEqual(Array.from(smooth));
+  });
+
+  it("unshuffle's word paths (2, 4, 8 bytes) match the byte-by-byte definition, with trailing bytes", () => {
+    for (const elementSize of [2, 3, 4, 8]) {
+      for (const length of [0, elementSize - 1, elementSize * 7, elementSize * 7 + elementSize - 1]) {
+        const shuffled = Uint8Array.from({ length }, (_, i) => (i * 37 + 11) & 255);
+        const count = Math.floor(length / elementSize);
+        const expected = shuffled.slice();
+        for (let byte = 0; byte < elementSize; byte++) for (let i = 0; i < count; i++) expected[i * elementSize + byte] = shuffled[byte * count + i]!;
+        const view = new Uint8Array(length + 3);
+        view.set(shuffled, 3); // an input that starts at an odd offset of its buffer
+        expect(Array.from(unshuffleBytes(view.subarray(3), elementSize)), `${elementSize}/${length}`).toEqual(Array.from(expected));
+      }
+    }
+  });
+
+  it("numcodecs.zlib and gzip decode exactly and refuse corrupt data", async () => {
+    const values = Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i) * 1000);
+    const raw = new Uint8Array(values.buffer);
+    const { gzipSync } = await import("node:zlib");
+    for (const [name, encoded] of [
+      ["numcodecs.zlib", deflateSync(raw)],
+      ["numcodecs.gzip", gzipSync(raw)],
+    ] as const) {
+      const chunk = await readThroughZarrita({
+        dataType: "float32",
+        shape: [3000],
+        chunkShape: [3000],
+        codecs: [LE, { name, configuration: { level: 1 } }],
+        chunks: { "0": new Uint8Array(encoded) },
+      });
+      expect(Array.from(chunk.data as Float32Array), name).toEqual(Array.from(values));
+      const corrupt = new Uint8Array(encoded).slice(0, 40);
+      await expect(
+        readThroughZarrita({ dataType: "float32", shape: [3000], chunkShape: [3000], codecs: [LE, { name }], chunks: { "0": corrupt } }),
+      ).rejects.toThrow();
+    }
   });
 
   it("shuffle keeps a trailing partial element as it is (HDF5 behaviour)", async () => {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpReader, isVzError, type ObjectReader } from "../src/index.js";
-import { createDefaultReaders, metadataAddressCheck } from "../src/node.js";
+import { createDefaultReaders, metadataAddressCheck, nodeFetch } from "../src/node.js";
 import { expectBytes, patternBytes, startRangeServer, type RangeServer } from "../src/testing.js";
 
 const servers: RangeServer[] = [];
@@ -45,6 +45,21 @@ function loopbackOnlyFetch(): { fetch: typeof globalThis.fetch; urls: string[] }
 }
 
 describe("HttpReader redirects", () => {
+  it("follows the same redirect chain through nodeFetch (node:http), and refuses it with redirect \"error\"", async () => {
+    const s = await server({
+      files: { "/real.bin": data },
+      faults: [
+        { path: "/a.bin", fault: { kind: "status", status: 301, headers: { location: "/b.bin" } } },
+        { path: "/b.bin", fault: { kind: "status", status: 307, headers: { location: `/real.bin` } } },
+      ],
+    });
+    const fetch = nodeFetch as typeof globalThis.fetch;
+    expectBytes(await new HttpReader({ retry: noRetry, fetch }).getRange(`${s.url}/a.bin`, 10, 20), data.subarray(10, 30));
+    expect((await new HttpReader({ retry: noRetry, fetch }).head(`${s.url}/a.bin`)).size).toBe(data.length);
+    expect(s.log.filter((r) => r.method === "GET").map((r) => r.path)).toEqual(["/a.bin", "/b.bin", "/real.bin"]);
+    await expect(new HttpReader({ retry: noRetry, fetch, redirect: "error" }).getRange(`${s.url}/a.bin`, 0, 10)).rejects.toThrow();
+  });
+
   it("follows same-origin redirects (a chain of them) by default", async () => {
     const s = await server({
       files: { "/real.bin": data },

@@ -1,6 +1,6 @@
 /**
  * Runs the ObjectReader conformance kit (@vz/core/testing) against every reader vz ships:
- * MemoryReader, FileReader (temp dir), HttpReader (local range server), HttpReader behind
+ * MemoryReader, FileReader (temp dir), HttpReader (local range server; global fetch and nodeFetch), HttpReader behind
  * withBlockCache, a ReaderRegistry, and S3Reader (moto_server on loopback, skipped without it).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { HttpReader, MemoryReader, ReaderRegistry, withBlockCache } from "../src/index.js";
-import { FileReader } from "../src/node.js";
+import { FileReader, nodeFetch } from "../src/node.js";
 import { describeObjectReader, findMotoServer, startRangeServer, startS3Server } from "../src/testing.js";
 
 describeObjectReader("MemoryReader", async () => {
@@ -41,6 +41,16 @@ describeObjectReader("HttpReader (range server)", async () => {
   const server = await startRangeServer();
   return {
     reader: new HttpReader({ timeoutMs: 10_000, retry: { maxRetries: 1, initialDelayMs: 10 } }),
+    put: async (key, bytes) => server.put(key, bytes),
+    cleanup: () => server.close(),
+    capabilities: { list: false },
+  };
+});
+
+describeObjectReader("HttpReader over nodeFetch (node:http, range server)", async () => {
+  const server = await startRangeServer();
+  return {
+    reader: new HttpReader({ timeoutMs: 10_000, retry: { maxRetries: 1, initialDelayMs: 10 }, fetch: nodeFetch as typeof fetch }),
     put: async (key, bytes) => server.put(key, bytes),
     cleanup: () => server.close(),
     capabilities: { list: false },

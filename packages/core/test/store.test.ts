@@ -18,6 +18,7 @@ import {
   ManifestArray,
   ManifestGroup,
   ManifestStore,
+  MemoryReader,
   registerCodecs,
 } from "../src/index.js";
 import { FileReader, toUrl } from "../src/node.js";
@@ -239,6 +240,92 @@ describe("ManifestStore read by zarrita", () => {
     const error = await broken.get("bad/c/0").catch((e: unknown) => e);
     expect(isVzError(error, "RANGE_NOT_SATISFIABLE")).toBe(true);
     expect((error as Error).message).toContain(layout.url);
+  });
+});
+
+describe("ManifestStore batches the chunk reads of a selection", () => {
+  /** 40 int32 chunks of 4 values; chunks 0-19 back to back in a.bin, chunks 20-39 in b.bin with 100-byte holes. */
+  function fixture(options: ConstructorParameters<typeof ManifestStore>[2] = {}) {
+    const a = new Uint8Array(20 * 16);
+    const b = new Uint8Array(20 * 116);
+    const builder = new ChunkManifestBuilder([40]);
+    for (let c = 0; c < 40; c++) {
+      const values = Int32Array.from({ length: 4 }, (_, k) => c * 4 + k);
+      const bytes = new Uint8Array(values.buffer);
+      if (c < 20) {
+        a.set(bytes, c * 16);
+        builder.set([c], "memory://t/a.bin", c * 16, 16);
+      } else {
+        b.set(bytes, (c - 20) * 116 + 100);
+        builder.set([c], "memory://t/b.bin", (c - 20) * 116 + 100, 16);
+      }
+    }
+    const calls: { url: string; offset: number; length: number }[] = [];
+    let active = 0;
+    let peak = 0;
+    const inner = new MemoryReader().put("memory://t/a.bin", a).put("memory://t/b.bin", b);
+    const reader = Object.assign(Object.create(inner) as MemoryReader, {
+      async getRange(url: string, offset: number, length: number) {
+        calls.push({ url, offset, length });
+        peak = Math.max(peak, ++active);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        active--;
+        return inner.getRange(url, offset, length);
+      },
+    });
+    const x = new ManifestArray(createArrayMetadata({ shape: [160], dataType: "int32", chunkShape: [4] }), builder.build(), "x");
+    const store = new ManifestStore(new ManifestGroup({ arrays: { x } }), reader, options);
+    return { store, calls, peak: () => peak };
+  }
+  const expected = Array.from({ length: 160 }, (_, i) => i);
+
+  it("reads adjacent chunks of one file in one request and keeps distant ones apart", async () => {
+    const { store, calls } = fixture({ coalesceGap: 0 });
+    const array = await zarr.open(zarr.root(store).resolve("x"), { kind: "array" });
+    expect(Array.from((await zarr.get(array)).data as Int32Array)).toEqual(expected);
+    expect(calls.filter((c) => c.url.endsWith("a.bin"))).toEqual([{ url: "memory://t/a.bin", offset: 0, length: 320 }]);
+    expect(calls.filter((c) => c.url.endsWith("b.bin"))).toHaveLength(20);
+  });
+
+  it("merges reads across small gaps (default 8 KiB) and never merges with a gap of -1", async () => {
+    const merged = fixture();
+    const array = await zarr.open(zarr.root(merged.store).resolve("x"), { kind: "array" });
+    expect(Array.from((await zarr.get(array, [zarr.slice(8, 160)])).data as Int32Array)).toEqual(expected.slice(8));
+    expect(merged.calls).toHaveLength(2);
+    const apart = fixture({ coalesceGap: -1 });
+    const again = await zarr.open(zarr.root(apart.store).resolve("x"), { kind: "array" });
+    expect(Array.from((await zarr.get(again)).data as Int32Array)).toEqual(expected);
+    expect(apart.calls).toHaveLength(40);
+  });
+
+  it("keeps at most `concurrency` requests in flight", async () => {
+    const { store, calls, peak } = fixture({ coalesceGap: -1, concurrency: 3 });
+    const array = await zarr.open(zarr.root(store).resolve("x"), { kind: "array" });
+    expect(Array.from((await zarr.get(array)).data as Int32Array)).toEqual(expected);
+    expect(calls).toHaveLength(40);
+    expect(peak()).toBe(3);
+  });
+
+  it("a failed read fails the reads merged with it and leaves the others", async () => {
+    const { store } = fixture({ coalesceGap: 0 });
+    const reads = await Promise.allSettled([store.get("x/c/0"), store.get("x/c/1"), store.get("x/c/25")]);
+    expect(reads.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    const broken = new ManifestStore(
+      new ManifestGroup({
+        arrays: {
+          y: new ManifestArray(
+            createArrayMetadata({ shape: [8], dataType: "int32", chunkShape: [4] }),
+            new ChunkManifestBuilder([2]).set([0], "memory://t/none.bin", 0, 16).set([1], "memory://t/ok.bin", 0, 16).build(),
+            "y",
+          ),
+        },
+      }),
+      new MemoryReader().put("memory://t/ok.bin", new Uint8Array(16)),
+    );
+    const [missing, ok] = await Promise.allSettled([broken.get("y/c/0"), broken.get("y/c/1")]);
+    expect(missing.status).toBe("rejected");
+    expect(isVzError((missing as PromiseRejectedResult).reason, "NOT_FOUND")).toBe(true);
+    expect(ok.status).toBe("fulfilled");
   });
 });
 

@@ -56,7 +56,7 @@ async function startServer() {
   const portFile = join(work, `port-${Date.now()}-${Math.random()}.txt`);
   writeFileSync(log, "");
   const server = spawn(python, [join(shared, "range_server.py"), work, log, portFile, "50", "100"], { stdio: "ignore" });
-  for (let i = 0; i < 200 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && !(existsSync(portFile) && readFileSync(portFile, "utf8").trim()); i++) await new Promise((r) => setTimeout(r, 50));
   const port = readFileSync(portFile, "utf8").trim();
   return {
     url: `http://127.0.0.1:${port}/remote.nc`,

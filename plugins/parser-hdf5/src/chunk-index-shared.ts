@@ -99,41 +99,19 @@ export function checkAborted(file: HdfFile, what: string): void {
   if (file.signal?.aborted) throw new AbortedError(`HDF5 ${file.url}: ${what}: aborted`, { cause: file.signal.reason, url: file.url });
 }
 
-/** Sorts and merges ranges whose gap is at most `gap` bytes, clipped to the file size. */
-function mergeRanges(file: HdfFile, ranges: readonly { offset: number; length: number }[], gap: number): { offset: number; length: number }[] {
-  const sorted = ranges
-    .filter((range) => range.length > 0 && range.offset >= 0 && range.offset < file.size)
-    .sort((a, b) => a.offset - b.offset);
-  const merged: { offset: number; length: number }[] = [];
-  let start = -1;
-  let end = -1;
-  for (const range of sorted) {
-    const rangeEnd = Math.min(file.size, range.offset + range.length);
-    if (start >= 0 && range.offset <= end + gap) {
-      end = Math.max(end, rangeEnd);
-    } else {
-      if (start >= 0) merged.push({ offset: start, length: end - start });
-      start = range.offset;
-      end = rangeEnd;
-    }
-  }
-  if (start >= 0) merged.push({ offset: start, length: end - start });
-  return merged;
-}
-
 /**
- * Loads many byte ranges into the file's block cache concurrently: sorted, merged when the gap
- * between two is at most one cache block, so that a tree level costs one round trip and few requests.
+ * Loads many byte ranges of known size (the nodes of one tree level, index blocks) concurrently,
+ * at their exact sizes ({@link HdfFile.prefetchExact}: merged when a few KiB apart), so that a tree
+ * level costs one round trip and the bytes read stay close to the index's own size.
  */
 export async function prefetchRanges(file: HdfFile, ranges: readonly { offset: number; length: number }[]): Promise<void> {
   if (ranges.length === 0) return;
-  await file.prefetchMany(mergeRanges(file, ranges, file.blockSize));
+  await file.prefetchExact(ranges);
 }
 
 /**
  * Reads every range of one tree level concurrently: one prefetch of the merged ranges (as in
- * {@link prefetchRanges}), then each range from the block cache (a view, copied only when it spans
- * two cache blocks). Ranges are clipped at the end of the file. Results are in input order.
+ * {@link prefetchRanges}), then each range from what was loaded (a view). Ranges are clipped at the end of the file. Results are in input order.
  */
 export async function readRanges(file: HdfFile, ranges: readonly { offset: number; length: number }[]): Promise<Uint8Array[]> {
   await prefetchRanges(file, ranges);

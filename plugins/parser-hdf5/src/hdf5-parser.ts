@@ -468,18 +468,21 @@ export class Hdf5Parse {
   async buildGroup(group: GroupEntry): Promise<ManifestGroup> {
     const groups = new Map<string, ManifestGroup>();
     for (const [name, child] of group.groups) groups.set(name, await this.buildGroup(child));
+    // the datasets of a group are read concurrently (their object headers, attributes and chunk
+    // indexes cost round trips of their own); results and diagnostics keep the datasets' order
+    const settled = await Promise.allSettled(group.datasets.map((entry) => (this.#isDropped(entry) ? undefined : this.datasetInfo(entry))));
     const infos: DatasetInfo[] = [];
-    for (const entry of group.datasets) {
-      if (this.#isDropped(entry)) continue;
-      try {
-        infos.push(await this.datasetInfo(entry));
-      } catch (error) {
-        if (isVzError(error, "UNSUPPORTED") && this.options.onUnsupported === "skip") {
-          this.diagnostics.push(error);
-          continue;
-        }
-        throw error;
+    for (const result of settled) {
+      if (result.status === "fulfilled") {
+        if (result.value) infos.push(result.value);
+        continue;
       }
+      const error = result.reason as unknown;
+      if (isVzError(error, "UNSUPPORTED") && this.options.onUnsupported === "skip") {
+        this.diagnostics.push(error);
+        continue;
+      }
+      throw error;
     }
     // every dataset of the group, dropped or unsupported ones too: their dimension scales are
     // netCDF dimensions all the same
@@ -526,13 +529,19 @@ export class Hdf5Parse {
       }
     }
     const arrays = new Map<string, ManifestArray>();
+    // chunk indexes of all arrays are read concurrently; names, errors and skips in order
+    const built = await Promise.allSettled(
+      infos.map((info, i) => {
+        if (dimensionOnly[i]) return undefined; // a netCDF dimension without a variable
+        const dims = dimensionNames[i]!;
+        const collapseChars = info.type.class === "string" && info.type.size === 1 && dims.length > 0 && stackable(dims[dims.length - 1]);
+        return this.buildArray(info, dims, collapseChars);
+      }),
+    );
     for (let i = 0; i < infos.length; i++) {
       const info = infos[i]!;
-      if (dimensionOnly[i]) {
-        continue; // a netCDF dimension without a variable
-      }
-      const dims = dimensionNames[i]!;
-      const collapseChars = info.type.class === "string" && info.type.size === 1 && dims.length > 0 && stackable(dims[dims.length - 1]);
+      if (dimensionOnly[i]) continue;
+      const result = built[i]!;
       try {
         dims.forEach((dim, d) => {
           const length = dim === null ? undefined : scaleLengths.get(dim);
@@ -548,7 +557,8 @@ export class Hdf5Parse {
         if (arrays.has(name)) {
           throw formatError(this.file, `group "${group.path || "/"}": datasets "${info.entry.name}" and "${name}" both name the netCDF variable "${name}"`);
         }
-        arrays.set(name, await this.buildArray(info, dims, collapseChars));
+        if (result.status === "rejected") throw result.reason;
+        arrays.set(name, result.value!);
       } catch (error) {
         if (isVzError(error, "UNSUPPORTED") && this.options.onUnsupported === "skip") {
           this.diagnostics.push(error);

@@ -13,6 +13,12 @@ export function formatError(file: HdfFile | { url: string }, message: string, ca
   return new ParseError(`HDF5 ${file.url}: ${message}`, { url: file.url, parser: "hdf5", cause });
 }
 
+/**
+ * Index ranges of known size closer than this are read in one request by
+ * {@link HdfFile.prefetchExact} (a few KiB read through costs less than another request).
+ */
+export const EXACT_MERGE_GAP = 4096;
+
 /** Options for {@link HdfFile}. */
 export interface HdfFileOptions {
   /** Size of cache blocks (default 64 KiB). */
@@ -40,6 +46,8 @@ export class HdfFile {
   requests = 0;
   bytesFetched = 0;
   readonly #blocks = new Map<number, Promise<Uint8Array>>();
+  /** Byte ranges fetched at their exact sizes (index nodes), sorted by start. */
+  readonly #extents: { start: number; end: number; bytes: Promise<Uint8Array> }[] = [];
 
   constructor(url: string, reader: ObjectReader, size: number, options: HdfFileOptions = {}) {
     this.url = url;
@@ -51,11 +59,35 @@ export class HdfFile {
 
   /** Opens `url`: `head` for the size, then one speculative read of the file's start. */
   static async open(url: string, reader: ObjectReader, options: HdfFileOptions = {}): Promise<HdfFile> {
-    const meta = await reader.head(url, options.signal ? { signal: options.signal } : undefined);
+    const readOptions = options.signal ? { signal: options.signal } : undefined;
+    const speculative = options.initialReadSize ?? 256 * 1024;
+    // the speculative first read goes out with `head`, not after it (one round trip less); when
+    // the file is smaller than the read (or the read fails) it is made again at the file's size
+    const first = speculative > 0 ? reader.getRange(url, 0, speculative, readOptions).catch(() => undefined) : Promise.resolve(undefined);
+    const meta = await reader.head(url, readOptions);
     const file = new HdfFile(url, reader, meta.size, options);
-    const initial = Math.min(meta.size, options.initialReadSize ?? 256 * 1024);
-    if (initial > 0) await file.prefetch(0, initial);
+    const initial = Math.min(meta.size, speculative);
+    if (initial > 0) {
+      const bytes = await first;
+      if (bytes && bytes.length >= initial) {
+        file.requests++;
+        file.bytesFetched += bytes.length;
+        file.#install(bytes.subarray(0, initial));
+      } else await file.prefetch(0, initial);
+    }
     return file;
+  }
+
+  /** Puts bytes read from the start of the file into the block cache (whole blocks, or up to the file's end). */
+  #install(bytes: Uint8Array): void {
+    const blocks = Math.floor(bytes.length / this.blockSize) + (bytes.length === this.size && bytes.length % this.blockSize > 0 ? 1 : 0);
+    for (let b = 0; b < blocks; b++) {
+      this.#blocks.set(b, Promise.resolve(bytes.subarray(b * this.blockSize, Math.min(bytes.length, (b + 1) * this.blockSize))));
+    }
+    if (blocks * this.blockSize < bytes.length) {
+      // a partial last block: keep it as an extent so reads inside it are served too
+      this.#extents.push({ start: blocks * this.blockSize, end: bytes.length, bytes: Promise.resolve(bytes.subarray(blocks * this.blockSize)) });
+    }
   }
 
   #readOptions(): ReadOptions | undefined {
@@ -85,6 +117,70 @@ export class HdfFile {
   /** Loads many ranges concurrently (one request per contiguous run of missing blocks). */
   async prefetchMany(ranges: readonly { offset: number; length: number }[]): Promise<void> {
     await Promise.all(ranges.map((r) => this.prefetch(r.offset, r.length)));
+  }
+
+  /**
+   * Loads byte ranges whose sizes the format gives (B-tree nodes, index blocks) as they are, not
+   * as whole cache blocks: sorted, merged when less than `gap` bytes apart, fetched concurrently.
+   * Later reads inside a loaded range are served from it. Ranges are clipped to the file size.
+   */
+  async prefetchExact(ranges: readonly { offset: number; length: number }[], gap = EXACT_MERGE_GAP): Promise<void> {
+    const sorted = ranges
+      .filter((range) => range.length > 0 && range.offset >= 0 && range.offset < this.size && !this.#covered(range.offset, range.offset + range.length))
+      .sort((a, b) => a.offset - b.offset);
+    const merged: [number, number][] = [];
+    for (const range of sorted) {
+      const end = Math.min(this.size, range.offset + range.length);
+      const last = merged[merged.length - 1];
+      if (last && range.offset <= last[1] + gap) last[1] = Math.max(last[1], end);
+      else merged.push([range.offset, end]);
+    }
+    await Promise.all(merged.map(([start, end]) => this.#fetchExtent(start, end)));
+  }
+
+  /** Whether [start, end) is in the block cache or a loaded extent already. */
+  #covered(start: number, end: number): boolean {
+    if (this.#extentOf(start, end)) return true;
+    for (let b = Math.floor(start / this.blockSize), last = Math.floor((end - 1) / this.blockSize); b <= last; b++) {
+      if (!this.#blocks.has(b)) return false;
+    }
+    return true;
+  }
+
+  /** The loaded extent holding all of [start, end), if any. */
+  #extentOf(start: number, end: number): { start: number; bytes: Promise<Uint8Array> } | undefined {
+    const extents = this.#extents;
+    let lo = 0;
+    let hi = extents.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (extents[mid]!.start <= start) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // the last few extents starting at or before `start` (extents may overlap)
+    for (let i = found; i >= 0 && i > found - 4; i--) if (extents[i]!.end >= end) return extents[i];
+    return undefined;
+  }
+
+  #fetchExtent(start: number, end: number): Promise<void> {
+    this.requests++;
+    this.bytesFetched += end - start;
+    const bytes = this.reader.getRange(this.url, start, end - start, this.#readOptions());
+    const extent = { start, end, bytes };
+    let lo = 0;
+    while (lo < this.#extents.length && this.#extents[lo]!.start <= start) lo++;
+    this.#extents.splice(lo, 0, extent);
+    return bytes.then(
+      () => undefined,
+      (error: unknown) => {
+        const index = this.#extents.indexOf(extent);
+        if (index >= 0) this.#extents.splice(index, 1);
+        throw error;
+      },
+    );
   }
 
   #fetchRun(firstBlock: number, lastBlock: number): Promise<void> {
@@ -123,6 +219,11 @@ export class HdfFile {
       throw formatError(this, `structure at ${offset} (${length} bytes) passes the end of the file (${this.size} bytes); truncated or corrupt file`);
     }
     if (length === 0) return new Uint8Array(0);
+    const extent = this.#extentOf(offset, offset + length);
+    if (extent) {
+      const bytes = await extent.bytes;
+      return bytes.subarray(offset - extent.start, offset - extent.start + length);
+    }
     await this.prefetch(offset, length);
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((offset + length - 1) / this.blockSize);

@@ -12,6 +12,7 @@ import { Lz4H5Codec } from "./lz4-h5.js";
 import { LzfCodec } from "./lzf.js";
 import { ShuffleCodec } from "./shuffle.js";
 import { VlenUtf8Codec } from "./vlen-utf8.js";
+import { nativeZlibLoader } from "./zlib.js";
 
 /** A codec instance as zarrita's pipeline uses it. */
 interface CodecInstance {
@@ -43,6 +44,10 @@ export const VZ_CODEC_NAMES: readonly string[] = [
   "bytes",
   "numcodecs.blosc",
   "numcodecs.zstd",
+  "numcodecs.zlib",
+  "zlib",
+  "numcodecs.gzip",
+  "gzip",
 ];
 
 /**
@@ -97,8 +102,9 @@ export function ensureFloat16Array(): void {
  * Registers vz's codecs with zarrita (idempotent; safe to call from several copies of @vz/core):
  * `numcodecs.fletcher32`, `numcodecs.bz2`, `imagecodecs_lz4h5`, `imagecodecs_lzf`, a
  * `numcodecs.shuffle` that honours `elementsize`, a `vlen-utf8` that respects view offsets, and a
- * length check on `bytes`. zarrita's own `numcodecs.zlib`, `numcodecs.blosc` and `numcodecs.zstd`
- * are kept (blosc/zstd accept a missing configuration). Also makes float16 readable
+ * length check on `bytes`. zlib and gzip inflate through `node:zlib` in Node (zarrita's own codecs
+ * in browsers); zarrita's `numcodecs.blosc` and `numcodecs.zstd` are kept (they accept a missing
+ * configuration). Also makes float16 readable
  * ({@link ensureFloat16Array}).
  * @example
  * import { registerCodecs } from "@vz/core";
@@ -123,5 +129,8 @@ export function registerCodecs(): void {
     const loader = map.get(name);
     if (loader) map.set(name, withDefaultConfiguration(loader));
   }
+  // zlib/gzip through node:zlib where the runtime is Node (zarrita's web-stream codec elsewhere)
+  for (const name of ["numcodecs.zlib", "zlib"]) map.set(name, nativeZlibLoader("zlib", map.get(name)) as CodecLoader);
+  for (const name of ["numcodecs.gzip", "gzip"]) map.set(name, nativeZlibLoader("gzip", map.get(name)) as CodecLoader);
   Object.defineProperty(map, REGISTERED, { value: true, enumerable: false });
 }

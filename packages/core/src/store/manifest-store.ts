@@ -8,7 +8,39 @@ import { registerCodecs } from "../codecs/register-codecs.js";
 import { NotFoundError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
-import type { ObjectReader, ReadOptions } from "../readers/object-reader.js";
+import { coalesceRanges, type ObjectReader, type ReadOptions } from "../readers/object-reader.js";
+
+/**
+ * Default number of chunk requests a ManifestStore keeps in flight at once: 256, so that a
+ * selection of a few hundred chunks over a high-latency link costs one or two round trips, not one
+ * per ten chunks (obstore's `get_ranges` default of 10 suits coalesced metadata reads, not chunks;
+ * object stores take thousands of concurrent requests).
+ */
+export const DEFAULT_STORE_CONCURRENCY = 256;
+
+/**
+ * Default gap (bytes) under which a ManifestStore merges the chunk reads of one file into one
+ * request: 8 KiB, so that chunks written back to back (HDF5, netCDF-3, TIFF strips) come in one
+ * request while chunks with other data between them are not read through.
+ */
+export const DEFAULT_STORE_COALESCE_GAP = 8 * 1024;
+
+/** Options of a {@link ManifestStore}. */
+export interface ManifestStoreOptions {
+  /** Problems the parser met but did not raise. */
+  diagnostics?: readonly VzError[];
+  /** Chunk requests in flight at once (default {@link DEFAULT_STORE_CONCURRENCY}). */
+  concurrency?: number;
+  /** Chunk reads of one file closer than this many bytes are one request (default {@link DEFAULT_STORE_COALESCE_GAP}; 0 merges only adjacent reads, -1 never merges). */
+  coalesceGap?: number;
+}
+
+interface PendingRead {
+  offset: number;
+  length: number;
+  resolve(bytes: Uint8Array): void;
+  reject(error: unknown): void;
+}
 
 /** Byte range in zarrita's shape. */
 export type RangeQuery = { offset: number; length: number } | { suffixLength: number };
@@ -48,11 +80,20 @@ export class ManifestStore {
    * virtualized (each a typed error naming file, variable and reason).
    */
   readonly diagnostics: readonly VzError[];
+  readonly #concurrency: number;
+  readonly #coalesceGap: number;
+  /** Chunk reads waiting for the next flush, by signal then URL. */
+  #pending = new Map<AbortSignal | undefined, Map<string, PendingRead[]>>();
+  #flushScheduled = false;
+  #active = 0;
+  #waiting: (() => void)[] = [];
 
-  constructor(group: ManifestGroup, reader: ObjectReader, options: { diagnostics?: readonly VzError[] } = {}) {
+  constructor(group: ManifestGroup, reader: ObjectReader, options: ManifestStoreOptions = {}) {
     this.group = group;
     this.reader = reader;
     this.diagnostics = [...(options.diagnostics ?? [])];
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_STORE_CONCURRENCY));
+    this.#coalesceGap = options.coalesceGap ?? DEFAULT_STORE_COALESCE_GAP;
     // zarrita must know vz's codecs (fletcher32, bz2, lz4h5, lzf, fixed shuffle) to decode chunks.
     registerCodecs();
   }
@@ -87,7 +128,67 @@ export class ManifestStore {
     const entry = location.array.manifest.get(location.coords);
     if (!entry) return undefined;
     if ("data" in entry) return entry.data;
-    return this.reader.getRange(entry.url, entry.offset, entry.length, opts);
+    return this.#read(entry.url, entry.offset, entry.length, opts?.signal);
+  }
+
+  /**
+   * Queues a chunk read. zarrita asks for every chunk of a selection at once; the reads queued
+   * before the microtask queue drains are flushed together: those of one file that are adjacent or
+   * closer than the coalescing gap become one request, and at most `concurrency` requests run at
+   * a time.
+   */
+  #read(url: string, offset: number, length: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      let byUrl = this.#pending.get(signal);
+      if (!byUrl) this.#pending.set(signal, (byUrl = new Map()));
+      let reads = byUrl.get(url);
+      if (!reads) byUrl.set(url, (reads = []));
+      reads.push({ offset, length, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        // a few microtask hops, not a timer: zarrita's `get` asks for every chunk synchronously,
+        // and a lone read (a caller awaiting chunks one by one) must not wait for a timer
+        void Promise.resolve()
+          .then(() => undefined)
+          .then(() => undefined)
+          .then(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const pending = this.#pending;
+    this.#pending = new Map();
+    for (const [signal, byUrl] of pending) {
+      const opts = signal ? { signal } : {};
+      for (const [url, reads] of byUrl) {
+        const fetchRange = (offset: number, length: number) => this.#limited(() => this.reader.getRange(url, offset, length, opts));
+        if (reads.length === 1 || this.#coalesceGap < 0) {
+          for (const read of reads) fetchRange(read.offset, read.length).then(read.resolve, read.reject);
+          continue;
+        }
+        // one coalesceRanges call per file; its own limit is lifted, the store's applies per request
+        coalesceRanges(reads, fetchRange, { maxGap: this.#coalesceGap, concurrency: reads.length }).then(
+          (pieces) => reads.forEach((read, i) => read.resolve(pieces[i]!)),
+          (error: unknown) => reads.forEach((read) => read.reject(error)),
+        );
+      }
+    }
+  }
+
+  /** Runs `task` when fewer than `concurrency` requests are in flight. */
+  async #limited<T>(task: () => Promise<T>): Promise<T> {
+    // a finishing request hands its slot straight to the next waiting one
+    if (this.#active >= this.#concurrency) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active--;
+    }
   }
 
   /** Part of the bytes at `key` (zarrita uses this for sharded arrays). */
