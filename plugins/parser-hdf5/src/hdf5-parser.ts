@@ -542,6 +542,7 @@ export class Hdf5Parse {
       const info = infos[i]!;
       if (dimensionOnly[i]) continue;
       const result = built[i]!;
+      const dims = dimensionNames[i]!;
       try {
         dims.forEach((dim, d) => {
           const length = dim === null ? undefined : scaleLengths.get(dim);
