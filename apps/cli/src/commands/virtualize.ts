@@ -85,14 +85,23 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     const urls = await expandInputs(context, inputs);
     fileCount = urls.length;
     const extra = options.skipUnsupported ? { onUnsupported: "skip" } : {};
-    let chosen = parserChoice(context, urls[0]!, inputs[0]!, options.parser, extra);
-    if (chosen.parser === undefined) {
-      // auto-detected from the first file: that parser's config and --parser-option values apply
-      const { name } = await context.registry.select(urls[0]!, { reader: context.reader });
-      chosen = parserChoice(context, urls[0]!, inputs[0]!, name, extra);
+    const chosen = parserChoice(context, urls[0]!, inputs[0]!, options.parser, extra);
+    let choice: Awaited<ReturnType<typeof referenceAwareChoice>>;
+    if (chosen.parser !== undefined) {
+      choice = await referenceAwareChoice(context, chosen, options.root);
+      if (options.skipUnsupported) choice = { ...choice, parser: await reportingSkips(context, choice.parser ?? chosen.parser) };
+    } else if (options.queue) {
+      // workers detect each file's parser themselves
+      choice = { parserOptions: extra, ...(context.allowedPrefixes?.length ? { allowedPrefixes: [...context.allowedPrefixes] } : {}) };
+    } else {
+      // No parser named: each file's own (a Zarr store and a netCDF file may be combined), with
+      // that parser's config and --parser-option values.
+      choice = { parser: perFileParser(context, extra, options.root, options.skipUnsupported === true), parserOptions: {} };
+      const allowed = [...(context.allowedPrefixes ?? [])];
+      const root = kerchunkRoot(context, context.config.parserOptions?.kerchunk ?? {}, options.root);
+      if (root !== undefined) allowed.push(root);
+      if (allowed.length) choice.allowedPrefixes = allowed;
     }
-    let choice = await referenceAwareChoice(context, chosen, options.root);
-    if (options.skipUnsupported) choice = { ...choice, parser: await reportingSkips(context, choice.parser ?? chosen.parser!) };
     const combine = options.combine === "nested" || (options.combine === undefined && options.concatDim !== undefined) ? "nested" : "byCoords";
     const shared = {
       combine,
@@ -250,6 +259,27 @@ async function referenceAwareChoice(
       plugin.create({ ...(options as Record<string, unknown>), root: referenceFolder(url) })(url, reader, readOptions),
   };
   return { parser: perFile, parserOptions: choice.parserOptions, ...(allowed.length ? { allowedPrefixes: allowed } : {}) };
+}
+
+/**
+ * A parser that detects each file's own parser (extension, magic bytes) and runs it with that
+ * parser's options (config, rules, --parser-option; kerchunk roots per file). It declares
+ * `readsReferences`, so chunk URLs of any reference set among the files stay under the allow
+ * policy (a data file's own chunks always lie in its own place).
+ */
+function perFileParser(context: CliContext, extra: Record<string, unknown>, root: string | undefined, reportSkips: boolean): ParserPlugin {
+  return {
+    name: "auto",
+    description: "each file's own parser",
+    readsReferences: true,
+    create: () => async (url, reader, readOptions) => {
+      const { name } = await context.registry.select(url, { reader, ...(readOptions?.signal ? { signal: readOptions.signal } : {}) });
+      const choice = await referenceAwareChoice(context, parserChoice(context, url, url, name, extra), root);
+      let plugin = typeof choice.parser === "object" ? choice.parser : await context.registry.get(choice.parser ?? name);
+      if (reportSkips) plugin = await reportingSkips(context, plugin);
+      return plugin.create(choice.parserOptions)(url, reader, readOptions);
+    },
+  };
 }
 
 /** The parser `choice`, printing what it left out of each file (with --skip-unsupported) on stderr. */
