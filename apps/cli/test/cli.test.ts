@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "../src/main.js";
+import { vzIn } from "./cli-helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sample = resolve(here, "../../../examples/sample.nc");
@@ -18,12 +18,7 @@ const hasNetcdf4 = existsSync(python) && spawnSync(python, ["-c", "import netCDF
 const work = mkdtempSync(join(tmpdir(), "vz-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function vz(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: work });
-  return { code, out, err };
-}
+const vz = vzIn(work);
 
 function netcdf4Values(variable: string, slice = "[:]"): number[] {
   const script = `import netCDF4, json, numpy as np

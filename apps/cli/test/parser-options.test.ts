@@ -10,22 +10,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseParserOptions, run } from "../src/main.js";
+import { pythonJson, vzIn } from "./cli-helpers.js";
 
 const python = "/usr/bin/python3";
 const hasPython = existsSync(python) && spawnSync(python, ["-c", "import netCDF4, numpy"]).status === 0;
 const work = mkdtempSync(join(tmpdir(), "vz-cli-parser-options-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function vz(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: work });
-  return { code, out, err };
-}
+const vz = vzIn(work);
 
-function py(script: string): unknown {
-  return JSON.parse(execFileSync(python, ["-c", script], { encoding: "utf8" }));
-}
+const py = pythonJson;
 
 describe("parseParserOptions", () => {
   it("parses VALUE as JSON when it parses, else keeps the string; groups by parser", () => {

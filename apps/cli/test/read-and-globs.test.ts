@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../src/main.js";
 import { decodeCfValues } from "@vz/core";
 import { joinNegativeValues, parseSelection } from "../src/selection.js";
+import { pythonJson, vzIn } from "./cli-helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sample = resolve(here, "../../../examples/sample.nc");
@@ -21,16 +21,9 @@ const hasPython = existsSync(python) && spawnSync(python, ["-c", "import netCDF4
 const work = mkdtempSync(join(tmpdir(), "vz-cli-read-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function vz(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: work });
-  return { code, out, err };
-}
+const vz = vzIn(work);
 
-function py(script: string): unknown {
-  return JSON.parse(execFileSync(python, ["-c", script], { encoding: "utf8" }));
-}
+const py = pythonJson;
 
 /** netCDF4-python's values of sample.nc's `variable` at a numpy index expression. */
 function netcdf4(variable: string, index: string, maskAndScale: boolean): unknown[] {

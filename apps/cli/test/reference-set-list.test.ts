@@ -5,13 +5,13 @@
  * reading the same set (Debian's /usr/bin/python3); the inline arrays are compared (the GRIB
  * files the other chunks point to are not in the test data).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "../src/main.js";
+import { pythonJson, vzIn } from "./cli-helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const hrrr = resolve(here, "../../../../shared/data/kerchunk/hrrr.wrfsfcf.subset.json");
@@ -22,16 +22,9 @@ if (!hasData) console.warn(`skipping the list-of-reference-sets tests: ${hrrr} i
 const work = mkdtempSync(join(tmpdir(), "vz-cli-reference-sets-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function vz(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: work });
-  return { code, out, err };
-}
+const vz = vzIn(work);
 
-function py(script: string): unknown {
-  return JSON.parse(execFileSync(python, ["-c", script], { encoding: "utf8" }));
-}
+const py = pythonJson;
 
 /** Every set's array names and reference count, and the inline arrays' values of `items`, as fsspec + zarr read them. */
 function oracle(items: number[]): { sets: { arrays: string[]; references: number }[]; values: Record<string, Record<string, number>> } {

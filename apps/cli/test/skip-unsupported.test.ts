@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../src/main.js";
+import { vzIn } from "./cli-helpers.js";
 
 const python = "/usr/bin/python3";
 const hasPython = existsSync(python) && spawnSync(python, ["-c", "import h5py"]).status === 0;
@@ -18,12 +18,7 @@ if (!hasPython) console.warn("skipping the --skip-unsupported tests: Debian's py
 const work = mkdtempSync(join(tmpdir(), "vz-cli-skip-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function vz(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: work });
-  return { code, out, err };
-}
+const vz = vzIn(work);
 
 const reason = (file: string) =>
   `HDF5 ${pathToFileURL(join(work, file)).href}: variable x: axis 0 has length 8 but the dimension scale "scale" attached to it has length 4; it cannot be virtualized`;

@@ -59,6 +59,22 @@ export function isVzError<C extends VzErrorCode>(error: unknown, ...codes: C[]):
   );
 }
 
+/**
+ * `error` with "group "<path>": " before its message (same code, name, file and variable), so
+ * that a failure while combining one group of a tree says which group; other errors and the
+ * root group ("") pass through unchanged.
+ */
+export function inGroup(error: unknown, path: string): unknown {
+  if (!isVzError(error) || path === "") return error;
+  const wrapped = new VzError(error.code, `group "${path}": ${error.message}`, {
+    cause: error,
+    ...(error.url !== undefined ? { url: error.url } : {}),
+    ...(error.variable !== undefined ? { variable: error.variable } : {}),
+  });
+  Object.defineProperty(wrapped, "name", { value: error.name });
+  return wrapped;
+}
+
 /** An object (file) or key does not exist. */
 export class NotFoundError extends VzError {
   constructor(message: string, options: { cause?: unknown } & VzErrorContext = {}) {

@@ -8,6 +8,7 @@ export { VERSION } from "./version.js";
 export {
   AbortedError,
   ConcatError,
+  inGroup,
   InvalidArgumentError,
   InvalidManifestError,
   isVzError,

@@ -9,8 +9,8 @@
 import {
   ConcatError,
   type DatasetParsePool,
+  inGroup,
   InvalidArgumentError,
-  isVzError,
   openVirtualMfdataset,
   type OpenVirtualMfdatasetOptions,
   type PoolParseOptions,
@@ -130,16 +130,7 @@ export async function openQueueMfdatatree(pool: QueuePool, urls: readonly string
         }),
       );
     } catch (error) {
-      if (isVzError(error) && path !== "") {
-        const wrapped = new VzError(error.code, `group "${path}": ${error.message}`, {
-          cause: error,
-          ...(error.url !== undefined ? { url: error.url } : {}),
-          ...(error.variable !== undefined ? { variable: error.variable } : {}),
-        });
-        Object.defineProperty(wrapped, "name", { value: error.name });
-        throw wrapped;
-      }
-      throw error;
+      throw inGroup(error, path);
     }
   }
   return { tree: VirtualDatatree.fromMap(combined), urls: kept, failed: run.failed, reused: run.reused };

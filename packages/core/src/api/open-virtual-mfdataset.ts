@@ -13,6 +13,7 @@ import { LoadedArray, type Variable, VirtualDataset } from "../dataset/virtual-d
 import { VirtualDatatree } from "../dataset/virtual-datatree.js";
 import {
   ConcatError,
+  inGroup,
   InvalidArgumentError,
   isVzError,
   NotFoundError,
@@ -596,16 +597,7 @@ export async function openVirtualMfdatatree(paths: MfdatasetPaths, options: Open
     try {
       combined.set(path, combineOpened(datasets, prepared, mfOptions, combine));
     } catch (error) {
-      if (isVzError(error) && path !== "") {
-        const wrapped = new VzError(error.code, `group "${path}": ${error.message}`, {
-          cause: error,
-          ...(error.url !== undefined ? { url: error.url } : {}),
-          ...(error.variable !== undefined ? { variable: error.variable } : {}),
-        });
-        Object.defineProperty(wrapped, "name", { value: error.name });
-        throw wrapped;
-      }
-      throw error;
+      throw inGroup(error, path);
     }
   }
   return VirtualDatatree.fromMap(combined);
