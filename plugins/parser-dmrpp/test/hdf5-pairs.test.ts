@@ -66,25 +66,25 @@ const KNOWN: Record<
   "dmrpp_module_dmrpp_FletcherShuffle.nc4": {
     reason: "an old DMR++ (no dmrpp:version) of an earlier build of this file: X, Y and letter (a netCDF char scalar, |S1 in h5py, fixed_length_bytes:1 from both parsers) lie 40 bytes later in the file we have (h5py's get_offset gives the HDF5 parser's offsets), no fillValue attributes, and Y's filters are listed as shuffle deflate fletcher32 while the file's pipeline is fletcher32 shuffle deflate (level 0)",
     differences: [
-      "X: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11616+36 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11656+36",
+      "X: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11616+36 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11656+36",
       "X: fill value 0 vs 9.969209968386869e+36",
-      "Y: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11652+24 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11692+24",
+      "Y: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11652+24 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11692+24",
       "Y: codecs [{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},{\"name\":\"numcodecs.shuffle\",\"configuration\":{\"elementsize\":1}},{\"name\":\"numcodecs.zlib\",\"configuration\":{\"level\":6}},{\"name\":\"numcodecs.fletcher32\"}] vs [{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},{\"name\":\"numcodecs.fletcher32\"},{\"name\":\"numcodecs.shuffle\",\"configuration\":{\"elementsize\":1}},{\"name\":\"numcodecs.zlib\",\"configuration\":{\"level\":0}}]",
       "Y: fill value 0 vs -127",
-      "fvcom_mesh: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11588+4 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11628+4",
+      "fvcom_mesh: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11588+4 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11628+4",
       "fvcom_mesh: fill value 0 vs -2147483647",
-      "letter: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11592+1 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11632+1",
-      "varByte: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11593+1 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11633+1",
+      "letter: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11592+1 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11632+1",
+      "varByte: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11593+1 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11633+1",
       "varByte: fill value 0 vs -127",
-      "varDouble: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11608+8 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11648+8",
+      "varDouble: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11608+8 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11648+8",
       "varDouble: fill value 0 vs 9.969209968386869e+36",
-      "varFloat: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11604+4 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11644+4",
+      "varFloat: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11604+4 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11644+4",
       "varFloat: fill value 0 vs 9.969209968386869e+36",
-      "varInt: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11596+4 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11636+4",
+      "varInt: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11596+4 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11636+4",
       "varInt: fill value 0 vs -2147483647",
-      "varLong: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11600+4 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11640+4",
+      "varLong: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11600+4 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11640+4",
       "varLong: fill value 0 vs -2147483647",
-      "varShort: chunk 0 at file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11594+2 vs file:///work/shared/data/dmrpp/dmrpp_module_dmrpp_FletcherShuffle.nc4 11634+2",
+      "varShort: chunk 0 at <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11594+2 vs <data>/dmrpp_module_dmrpp_FletcherShuffle.nc4 11634+2",
       "varShort: fill value 0 vs -32767",
     ],
   },
@@ -271,6 +271,9 @@ describe.skipIf(!HAVE_DMRPP_DATA)(`DMR++ vs the HDF5 parser on the same file${HA
     );
     const hdf5 = await createHdf5Parser({ onUnsupported: "skip", ...(known?.dropVariables ? { dropVariables: known.dropVariables } : {}) })(dataUrl, reader);
     const result = await compareStores(dmrpp, hdf5, known?.aliases ? { aliases: known.aliases } : {});
+    // chunk URLs are written relative to the data folder ("<data>/"), wherever ../shared/data is
+    const dataFolder = toUrl(resolve(DMRPP_DATA, "x")).slice(0, -1);
+    result.differences = result.differences.map((line) => line.split(dataFolder).join("<data>/"));
     if (result.differences.length > 0) found[file] = result.differences;
     const status = known ? `known: ${known.reason}` : result.differences.length === 0 ? "exact" : `DIFFERENT: ${result.differences.join("; ")}`;
     table.push(`| ${file} | ${result.compared} | ${result.valuesCompared} | ${result.bothRefuse.join(", ") || "-"} | ${status} |`);
