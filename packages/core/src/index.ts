@@ -157,6 +157,7 @@ export {
   harmonizeCfEncodings,
   openVirtualMfdataset,
   openVirtualMfdatatree,
+  sameGroups,
 } from "./api/open-virtual-mfdataset.js";
 export type {
   MfdatasetPaths,

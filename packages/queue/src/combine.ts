@@ -7,12 +7,12 @@
  * @module
  */
 import {
-  ConcatError,
   type DatasetParsePool,
   inGroup,
   InvalidArgumentError,
   openVirtualMfdataset,
   type OpenVirtualMfdatasetOptions,
+  sameGroups,
   type PoolParseOptions,
   VirtualDataset,
   VirtualDatatree,
@@ -80,18 +80,7 @@ export async function openQueueMfdatatree(pool: QueuePool, urls: readonly string
   }
 
   const groupsOf = kept.map((url) => run.trees.get(url)!.toMap());
-  const paths0 = [...groupsOf[0]!.keys()];
-  for (const [i, groups] of groupsOf.entries()) {
-    const missing = paths0.filter((path) => !groups.has(path));
-    const extra = [...groups.keys()].filter((path) => !groupsOf[0]!.has(path));
-    if (missing.length > 0 || extra.length > 0) {
-      const which = missing.length > 0 ? `lacks group "${missing[0] || "/"}" of` : `has group "${extra[0]}" that is not in`;
-      throw new ConcatError(
-        `openVirtualMfdatatree: file ${i + 1} of ${kept.length} (${kept[i]}) ${which} file 1 (${kept[0]}); files combined as a tree must have the same groups (or pick one with group)`,
-        { url: kept[i]! },
-      );
-    }
-  }
+  const paths0 = sameGroups(groupsOf, kept);
   const attrsIndex = typeof attrsFile === "string" ? kept.indexOf(attrsFile) : 0;
   const combined = new Map<string, VirtualDataset>();
   for (const path of paths0) {

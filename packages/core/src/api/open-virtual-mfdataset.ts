@@ -470,6 +470,26 @@ async function openStore(url: string, prepared: Prepared, options: OpenVirtualMf
   return { store, datasetOptions: groupApplied || prepared.parserAppliesGroup ? rest : datasetOptionsOf(options) };
 }
 
+/**
+ * Checks that every file's tree has the groups of the first file's tree (ConcatError naming the
+ * file and the group otherwise) and returns those group paths. `urls[i]` names `groupsOf[i]`.
+ */
+export function sameGroups(groupsOf: readonly ReadonlyMap<string, unknown>[], urls: readonly string[]): string[] {
+  const paths0 = [...groupsOf[0]!.keys()];
+  for (const [i, groups] of groupsOf.entries()) {
+    const missing = paths0.filter((path) => !groups.has(path));
+    const extra = [...groups.keys()].filter((path) => !groupsOf[0]!.has(path));
+    if (missing.length > 0 || extra.length > 0) {
+      const which = missing.length > 0 ? `lacks group "${missing[0] || "/"}" of` : `has group "${extra[0]}" that is not in`;
+      throw new ConcatError(
+        `openVirtualMfdatatree: file ${i + 1} of ${urls.length} (${urls[i]}) ${which} file 1 (${urls[0]}); files combined as a tree must have the same groups (or pick one with group)`,
+        { url: urls[i]! },
+      );
+    }
+  }
+  return paths0;
+}
+
 /** Harmonises and combines one dataset per file (one group of every file, for trees). */
 function combineOpened(datasets: readonly VirtualDataset[], prepared: Prepared, options: OpenVirtualMfdatasetOptions, combine: "byCoords" | "nested"): VirtualDataset {
   const { urls, structure, shape, attrsIndex } = prepared;
@@ -574,18 +594,7 @@ export async function openVirtualMfdatatree(paths: MfdatasetPaths, options: Open
   });
   const { urls } = prepared;
   const groupsOf = trees.map((tree) => new Map(tree.toMap()));
-  const paths0 = [...groupsOf[0]!.keys()];
-  for (const [i, groups] of groupsOf.entries()) {
-    const missing = paths0.filter((path) => !groups.has(path));
-    const extra = [...groups.keys()].filter((path) => !groupsOf[0]!.has(path));
-    if (missing.length > 0 || extra.length > 0) {
-      const which = missing.length > 0 ? `lacks group "${missing[0] || "/"}" of` : `has group "${extra[0]}" that is not in`;
-      throw new ConcatError(
-        `openVirtualMfdatatree: file ${i + 1} of ${urls.length} (${urls[i]}) ${which} file 1 (${urls[0]}); files combined as a tree must have the same groups (or pick one with group)`,
-        { url: urls[i]! },
-      );
-    }
-  }
+  const paths0 = sameGroups(groupsOf, urls);
   const combined = new Map<string, VirtualDataset>();
   for (const path of paths0) {
     const datasets = groupsOf.map((groups) => groups.get(path)!);
