@@ -57,6 +57,8 @@ export {
   stackManifestArrays,
 } from "./manifest/manifest-array.js";
 export { ManifestGroup } from "./manifest/manifest-group.js";
+export { inlinedStringArray } from "./manifest/inlined-strings.js";
+export type { InlinedStringArrayOptions } from "./manifest/inlined-strings.js";
 export { DEFAULT_STORE_COALESCE_GAP, DEFAULT_STORE_CONCURRENCY, ManifestStore } from "./store/manifest-store.js";
 export type { ManifestStoreOptions, RangeQuery } from "./store/manifest-store.js";
 export {

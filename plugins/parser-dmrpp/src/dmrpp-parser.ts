@@ -11,7 +11,6 @@ import {
   ChunkManifestBuilder,
   type CodecMetadata,
   type DataType,
-  encodeVlenUtf8,
   isAbsoluteUrl,
   isVzError,
   ManifestArray,
@@ -24,6 +23,7 @@ import {
   type ObjectReader,
   type ReadOptions,
   type VzError,
+  inlinedStringArray,
 } from "@vz/core";
 import {
   DAP_NUMERIC,
@@ -739,22 +739,7 @@ class DmrppParse {
   }
 
   stringResult(path: string, shape: number[], names: string[], attributes: Record<string, unknown>, strings: string[]): ManifestArray {
-    const chunkShape = shape.map((s) => Math.max(1, s));
-    const builder = new ChunkManifestBuilder(shape.map(() => 1));
-    if (product(shape) > 0) builder.setInlined(shape.map(() => 0), encodeVlenUtf8(strings));
-    const metadata: ArrayMetadata = {
-      zarr_format: 3,
-      node_type: "array",
-      shape: [...shape],
-      data_type: "string",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: chunkShape } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      fill_value: "",
-      codecs: [{ name: "vlen-utf8" }],
-      attributes,
-      dimension_names: names,
-    };
-    return new ManifestArray(metadata, builder.build(), path);
+    return inlinedStringArray({ name: path, shape, strings, attributes, dimensionNames: names });
   }
 
   /** Reads and decodes the chunks of a fixed-length string variable into one C-order buffer. */

@@ -21,6 +21,7 @@ import {
   type ReadOptions,
   UnsupportedFeatureError,
   type VzError,
+  inlinedStringArray,
 } from "@vz/core";
 import { type ChunkIndexInfo, readChunkIndex } from "./chunk-index.js";
 import { iterateBTree2 } from "./btree2.js";
@@ -54,7 +55,7 @@ import {
 import { type HeaderMessage, MESSAGE_SHARED, MessageType, type ObjectHeader, readObjectHeader } from "./object-header.js";
 import { readSuperblock } from "./superblock.js";
 import { readSymbolTableLinks } from "./symbol-table.js";
-import { type DecodedValue, decodeElements, decodeFixedString, decodeNumber, encodeVlenUtf8, isBoolEnum } from "./values.js";
+import { type DecodedValue, decodeElements, decodeFixedString, decodeNumber, isBoolEnum } from "./values.js";
 
 /** Options of the HDF5 parser (`createHdf5Parser(options)`). */
 export interface Hdf5ParserOptions {
@@ -1024,22 +1025,7 @@ export class Hdf5Parse {
       for (let r = 0; r < rows; r++) joined.push(strings.slice(r * length, (r + 1) * length).join("").replace(/\0+$/, ""));
       strings = joined;
     }
-    const chunkShape = outShape.map((s) => Math.max(1, s));
-    const builder = new ChunkManifestBuilder(chunkGridShape(outShape, chunkShape));
-    if (product(outShape) > 0) builder.setInlined(outShape.map(() => 0), encodeVlenUtf8(strings));
-    const metadata: ArrayMetadata = {
-      zarr_format: 3,
-      node_type: "array",
-      shape: outShape,
-      data_type: "string",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: chunkShape } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      fill_value: "",
-      codecs: [{ name: "vlen-utf8" }],
-      attributes,
-      dimension_names: outDims,
-    };
-    return new ManifestArray(metadata, builder.build(), variable);
+    return inlinedStringArray({ name: variable, shape: outShape, strings, attributes, dimensionNames: outDims });
   }
 
   /** The stored bytes of a whole dataset in C order (missing storage reads as the fill value or zeros). */

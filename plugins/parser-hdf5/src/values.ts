@@ -160,20 +160,3 @@ export async function decodeElements(
 function withVariable(context: ValueContext): { url: string; variable?: string } {
   return context.variable === undefined ? { url: context.url } : { url: context.url, variable: context.variable };
 }
-
-/** Encodes strings in zarrita's / numcodecs' vlen-utf8 format, in a buffer of its own. */
-export function encodeVlenUtf8(strings: readonly string[]): Uint8Array {
-  const encoder = new TextEncoder();
-  const encoded = strings.map((s) => encoder.encode(s));
-  const total = 4 + encoded.reduce((n, e) => n + 4 + e.length, 0);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, encoded.length, true);
-  let pos = 4;
-  for (const e of encoded) {
-    view.setUint32(pos, e.length, true);
-    out.set(e, pos + 4);
-    pos += 4 + e.length;
-  }
-  return out;
-}

@@ -10,13 +10,13 @@ import {
   type ChunkManifest,
   ChunkManifestBuilder,
   chunkGridShape,
-  encodeVlenUtf8,
   loadArray,
   ManifestArray,
   ManifestGroup,
   ManifestStore,
   type ObjectReader,
   ParseError,
+  inlinedStringArray,
 } from "@vz/core";
 
 /** The width in characters of a fixed-length unicode data type, or undefined for other types. */
@@ -76,16 +76,14 @@ export async function inlineUtf32Strings(
       }
     }
   }
-  const chunkShape = shape.map((extent) => Math.max(1, extent));
-  const builder = new ChunkManifestBuilder(chunkGridShape(shape, chunkShape));
-  if (size > 0) builder.setInlined(shape.map(() => 0), encodeVlenUtf8(strings));
+  const inlined = inlinedStringArray({ name, shape, strings });
   const out: ArrayMetadata = {
     ...metadata,
     data_type: "string",
-    chunk_grid: { name: "regular", configuration: { chunk_shape: chunkShape } },
-    codecs: [{ name: "vlen-utf8" }],
+    chunk_grid: inlined.metadata.chunk_grid,
+    codecs: inlined.metadata.codecs,
     fill_value: typeof metadata.fill_value === "string" ? metadata.fill_value : "",
     attributes: { ...metadata.attributes },
   };
-  return { metadata: out, manifest: builder.build() };
+  return { metadata: out, manifest: inlined.manifest };
 }
