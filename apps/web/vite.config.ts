@@ -1,8 +1,7 @@
-import { defineConfig } from "vite";
-import type { PreRenderedChunk } from "rollup";
+import { defineConfig, type Rollup } from "vite";
 
 /** Chunks of the parser plugins are named after them (`parser-tiff-<hash>.js`): which parser a page loaded shows in its requests. */
-function chunkFileNames(chunk: PreRenderedChunk): string {
+function chunkFileNames(chunk: Rollup.PreRenderedChunk): string {
   const plugin = chunk.facadeModuleId ? /[\\/]plugins[\\/](parser-[\w-]+)[\\/]/.exec(chunk.facadeModuleId)?.[1] : undefined;
   return `assets/${plugin ?? "[name]"}-[hash].js`;
 }
