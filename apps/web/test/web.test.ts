@@ -454,9 +454,12 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
       // Back to k for the README's screenshot, the pointer on a pixel.
       await page.locator("#slice-controls input.index-range").fill(String(k));
       await page.waitForFunction((slice) => document.getElementById("heatmap")!.dataset.slice === slice && document.body.dataset.state === "ready", `${k},:,:`);
-      await hoverPixel(page, 10, 100);
-      await page.screenshot({ path: join(shots, "cmip-tas-slider.png"), fullPage: true });
-      if (docsScreenshot) await page.screenshot({ path: docsScreenshot, fullPage: true });
+      // The whole page in the viewport (a full-page screenshot would move the pointer off the heatmap).
+      await page.setViewportSize({ width: 1400, height: Math.ceil(await page.evaluate(() => document.documentElement.scrollHeight)) + 40 });
+      const hovered = await hoverPixel(page, 10, 100);
+      expect(await page.locator("#heatmap-hover").textContent()).toBe(hovered.text);
+      await page.screenshot({ path: join(shots, "cmip-tas-slider.png") });
+      if (docsScreenshot) await page.screenshot({ path: docsScreenshot });
     } finally {
       await page.close();
     }
