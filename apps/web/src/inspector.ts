@@ -23,6 +23,8 @@ import {
   readArrayValues,
   ReaderRegistry,
   SNIFF_BYTES,
+  type KerchunkRefs,
+  toKerchunkTree,
   toNumpyDtype,
   toVirtualDatatree,
   type VirtualDatatree,
@@ -388,13 +390,12 @@ export class Inspector {
   }
 
   /**
-   * The kerchunk Parquet reference directory of every group (the files `vz virtualize URL -o
-   * DIR --format parquet` writes) as a zip under `folder/`.
+   * The kerchunk references of every group as `vz virtualize --format parquet` builds them
+   * (`toKerchunkTree`, keys in its order): what the Parquet worker writes.
    */
-  async kerchunkParquetZip(folder: string): Promise<{ zip: Uint8Array; files: number }> {
+  kerchunkRefs(): KerchunkRefs {
     const { tree } = this.#opened();
-    const { kerchunkParquetZip } = await import("./parquet-zip.js");
-    return kerchunkParquetZip(tree, folder);
+    return toKerchunkTree(new Map(groupEntries(tree)));
   }
 
   /** The kerchunk JSON of every group: the bytes `vz virtualize URL -o out.json` writes. */

@@ -6,6 +6,7 @@
  */
 import { colorFor, finiteRange } from "./colors.js";
 import type { ChunkLayout, FileInfo, Slice2D, VariableInfo } from "./inspector.js";
+import type { ParquetRequest, ParquetResponse } from "./parquet-worker.js";
 import type { TrafficCount } from "./traffic.js";
 import type { Request, Response, Results } from "./protocol.js";
 
@@ -491,30 +492,40 @@ function describeChunk(chunks: ChunkLayout, index: number): string {
   return `chunk ${key}: offset ${chunks.offsets[index]!.toLocaleString("en")}, ${chunks.lengths[index]!.toLocaleString("en")} bytes`;
 }
 
-/** Builds the Parquet reference directory in the worker and saves it as `<name>.parq.zip`. */
+/**
+ * Builds the Parquet reference directory from the file's kerchunk references (from the parsing
+ * worker) in a worker started for it (src/parquet-worker.ts) and saves it as `<name>.parq.zip`.
+ */
 downloadParquet.addEventListener("click", () => {
   const mine = generation;
   const folder = downloadParquet.dataset.name ?? "references.parq";
   downloadParquet.disabled = true;
   parquetStatus.textContent = "writing Parquet references …";
-  call({ type: "parquet", folder }).then(
-    ({ zip, files }) => {
-      downloadParquet.disabled = false;
-      if (mine !== generation) return;
-      const href = URL.createObjectURL(new Blob([zip as BlobPart], { type: "application/zip" }));
-      const link = document.createElement("a");
-      link.href = href;
-      link.download = `${folder}.zip`;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(href), 60_000);
-      parquetStatus.textContent = `${folder}.zip: ${files} file(s), ${zip.length.toLocaleString("en")} bytes`;
-    },
-    (error: unknown) => {
-      downloadParquet.disabled = false;
-      if (mine === generation) parquetStatus.textContent = (error as Error).message;
-    },
+  const parquet = new Worker(new URL("./parquet-worker.ts", import.meta.url), { type: "module" });
+  const done = (text: string, zip?: Uint8Array): void => {
+    parquet.terminate();
+    downloadParquet.disabled = false;
+    if (mine !== generation) return;
+    parquetStatus.textContent = text;
+    if (!zip) return;
+    const href = URL.createObjectURL(new Blob([zip as BlobPart], { type: "application/zip" }));
+    const link = document.createElement("a");
+    link.href = href;
+    link.download = `${folder}.zip`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 60_000);
+  };
+  parquet.onmessage = (event: MessageEvent<ParquetResponse>) => {
+    const answer = event.data;
+    if (answer.ok) done(`${folder}.zip: ${answer.files} file(s), ${answer.zip.length.toLocaleString("en")} bytes`, answer.zip);
+    else done(answer.error);
+  };
+  parquet.onerror = (event) => done(`error: the Parquet worker failed: ${event.message}`);
+  call({ type: "refs" }).then(
+    (refs) => parquet.postMessage({ refs, folder } satisfies ParquetRequest),
+    (error: unknown) => done((error as Error).message),
   );
 });
 

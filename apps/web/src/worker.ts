@@ -23,10 +23,8 @@ async function handle(request: Request): Promise<{ result: unknown; transfer: Tr
     }
     case "kerchunk":
       return { result: inspector.kerchunkJson(), transfer: [] };
-    case "parquet": {
-      const parquet = await inspector.kerchunkParquetZip(request.folder);
-      return { result: parquet, transfer: [parquet.zip.buffer] };
-    }
+    case "refs":
+      return { result: inspector.kerchunkRefs(), transfer: [] };
   }
 }
 

@@ -557,6 +557,26 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     } finally {
       await page.close();
     }
+    // A file with groups: one folder per variable of every group, the CLI's bytes.
+    const groups = "netcdf4/ATL16_prefetch_group.nc4";
+    if (!existsSync(join(dataRoot, groups))) return void console.warn(`skipped: ${groups} is absent`);
+    const groupsUrl = `${server.url}/data/${groups}`;
+    const groupsPage = await openPage(`url=${encodeURIComponent(groupsUrl)}`);
+    try {
+      expect(await groupsPage.locator("body").getAttribute("data-state")).toBe("ready");
+      const zip = unzipSync(new Uint8Array(await downloadedBytes(groupsPage, "ATL16.parq.zip", "#download-parquet")));
+      const cliDir = join(work, "cli-groups.parq");
+      const virtualize = await vz(["virtualize", groupsUrl, "-o", cliDir, "--format", "parquet"]);
+      expect(virtualize.code, virtualize.stderr).toBe(0);
+      const cliFiles = await filesUnder(cliDir);
+      const prefix = "ATL16_prefetch_group.nc4.parq/";
+      const pageFiles = new Map(Object.entries(zip).map(([name, bytes]) => [name.slice(prefix.length), Buffer.from(bytes)] as const));
+      expect([...pageFiles.keys()].sort()).toEqual([...cliFiles.keys()].sort());
+      expect([...cliFiles.keys()].some((name) => name.split("/").length > 2)).toBe(true); // group/var/refs.0.parq
+      for (const [name, bytes] of cliFiles) expect(pageFiles.get(name)!.equals(bytes), name).toBe(true);
+    } finally {
+      await groupsPage.close();
+    }
   });
 
   it("shows the requests and bytes the parse and the slice read: the server's log of the same requests", async () => {
@@ -613,6 +633,7 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     const netcdf4 = await loaded(`url=${encodeURIComponent(`${server.url}/data/netcdf4/${CMIP}`)}&var=tas`);
     expect(netcdf4.some((f) => f.startsWith("worker-"))).toBe(true);
     expect(parserChunks(netcdf4)).toEqual([]);
+    expect(netcdf4.filter((f) => f.startsWith("parquet-worker-"))).toEqual([]);
     // The others load their own parser's chunk, and only it.
     const tiffFile = "tiff/utm.tif";
     if (existsSync(join(dataRoot, tiffFile))) {
@@ -632,7 +653,9 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     const html = await readFile(join(dist, "index.html"), "utf8");
     const entry = /src="\.\/assets\/([^"]+\.js)"/.exec(html)![1]!;
     const entryCode = await readFile(join(assets, entry), "utf8");
-    const worker = /(worker-[\w-]+\.js)/.exec(entryCode)![1]!;
+    // The parsing worker (the Parquet worker, started only for that download, is not loaded first).
+    const worker = /(?<![\w-])(worker-[\w-]+\.js)/.exec(entryCode)![1]!;
+    expect(entryCode).toMatch(/parquet-worker-[\w-]+\.js/);
     // Files loaded at start: the entry, the worker and the worker's static imports (not its dynamic ones).
     const initial = new Set([entry, worker]);
     for (const file of initial) {
@@ -648,7 +671,7 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
     }
     console.log(
       `bundle size (apps/web dist): ${(initialBytes / 1024).toFixed(1)} KB gzipped loaded first (${[...initial].join(", ")}), ` +
-        `${(lazyBytes / 1024).toFixed(1)} KB gzipped in chunks loaded on demand (other parsers, wasm codecs)`,
+        `${(lazyBytes / 1024).toFixed(1)} KB gzipped in chunks loaded on demand (other parsers, wasm codecs, the Parquet worker)`,
     );
     expect(initialBytes).toBeGreaterThan(20 * 1024);
     expect(initialBytes).toBeLessThanOrEqual(300 * 1024);
