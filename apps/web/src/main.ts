@@ -320,8 +320,21 @@ function showLeading(slice: Slice2D): void {
   }
 }
 
-/** Reads and draws the slice at the sliders' indices (only the latest request is drawn). */
+/** A slider's slice read is under way (for `redrawSlice`'s path); `sliceAgain`: the sliders moved meanwhile. */
+let sliceBusy: string | undefined;
+let sliceAgain = false;
+
+/**
+ * Reads and draws the slice at the sliders' indices. While a read is under way, moves only mark
+ * the sliders dirty and one more read follows for where they are then (dragging a slider does
+ * not queue a read per step); an answer for an older selection is dropped.
+ */
 async function redrawSlice(path: string): Promise<void> {
+  if (sliceBusy === path) {
+    sliceAgain = true;
+    return;
+  }
+  sliceBusy = path;
   const mine = ++sliceRequest;
   const index = sliderIndex();
   const params = new URLSearchParams(location.search);
@@ -334,10 +347,16 @@ async function redrawSlice(path: string): Promise<void> {
     if (mine !== sliceRequest || selected !== path) return;
     heatCanvas.hidden = false;
     drawHeatmap(slice);
-    document.body.dataset.state = "ready";
+    if (!sliceAgain) document.body.dataset.state = "ready";
   } catch (error) {
     if (mine !== sliceRequest || selected !== path) return;
     showError((error as Error).message);
+  } finally {
+    if (sliceBusy === path) sliceBusy = undefined;
+    if (sliceAgain) {
+      sliceAgain = false;
+      if (selected === path) void redrawSlice(path);
+    }
   }
 }
 
@@ -384,6 +403,8 @@ async function select(path: string): Promise<void> {
   buildSliders(variable, initialIndex);
   initialIndex = [];
   drawn = undefined;
+  sliceBusy = undefined;
+  sliceAgain = false;
   const mine2 = ++sliceRequest;
   try {
     const chunks = await call({ type: "chunks", path });

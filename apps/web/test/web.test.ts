@@ -451,6 +451,13 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
       await page.waitForFunction(() => document.getElementById("heatmap")!.dataset.slice === "11,:,:" && document.body.dataset.state === "ready");
       expect(await page.locator("#slice-controls input.index-range").inputValue()).toBe("11");
       await expectHeatmapMatchesCli(page, fileUrl, "tas", "11,:,:");
+      // Dragging: several moves while a read is under way end with the last index drawn.
+      for (const i of [2, 3, 4, 5, 9]) await page.locator("#slice-controls input.index-range").fill(String(i));
+      await page.waitForFunction(() => document.getElementById("heatmap")!.dataset.slice === "9,:,:" && document.body.dataset.state === "ready");
+      // No older answer is drawn over it later.
+      await page.waitForTimeout(300);
+      expect(await page.locator("#heatmap").getAttribute("data-slice")).toBe("9,:,:");
+      await expectHeatmapMatchesCli(page, fileUrl, "tas", "9,:,:");
       // Back to k for the README's screenshot, the pointer on a pixel.
       await page.locator("#slice-controls input.index-range").fill(String(k));
       await page.waitForFunction((slice) => document.getElementById("heatmap")!.dataset.slice === slice && document.body.dataset.state === "ready", `${k},:,:`);
