@@ -3,10 +3,17 @@
  * only the byte ranges asked for (`Blob.slice`), so a large file is never loaded whole.
  * @module
  */
+import type { Traffic } from "./traffic.js";
 import { NotFoundError, RangeNotSatisfiableError, type ByteRange, type ObjectMeta, type ObjectReader, type ReadOptions } from "@vz/core";
 
 export class BlobReader implements ObjectReader {
   readonly #blobs = new Map<string, Blob>();
+  readonly #traffic: Traffic | undefined;
+
+  /** `traffic`: counts every read (one per byte range, a `head` as one with no bytes). */
+  constructor(options: { traffic?: Traffic } = {}) {
+    this.#traffic = options.traffic;
+  }
 
   /** Adds a blob under `url` (e.g. `file:///name.nc`); returns the URL. */
   put(url: string, blob: Blob): string {
@@ -22,7 +29,9 @@ export class BlobReader implements ObjectReader {
   }
 
   async get(url: string, opts?: ReadOptions): Promise<Uint8Array> {
-    return new Uint8Array(await this.#blob(url, opts).arrayBuffer());
+    const bytes = new Uint8Array(await this.#blob(url, opts).arrayBuffer());
+    this.#traffic?.count(bytes.length);
+    return bytes;
   }
 
   async getRange(url: string, offset: number, length: number, opts?: ReadOptions): Promise<Uint8Array> {
@@ -30,7 +39,9 @@ export class BlobReader implements ObjectReader {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > blob.size) {
       throw new RangeNotSatisfiableError(`range ${offset}+${length} outside ${url} (${blob.size} bytes)`, { url });
     }
-    return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+    const bytes = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+    this.#traffic?.count(bytes.length);
+    return bytes;
   }
 
   async getRanges(url: string, ranges: readonly ByteRange[], opts?: ReadOptions): Promise<Uint8Array[]> {
@@ -39,6 +50,7 @@ export class BlobReader implements ObjectReader {
 
   async head(url: string, opts?: ReadOptions): Promise<ObjectMeta> {
     const blob = this.#blob(url, opts);
+    this.#traffic?.count(0, true);
     return { url, size: blob.size, ...(blob instanceof File ? { lastModified: new Date(blob.lastModified) } : {}) };
   }
 

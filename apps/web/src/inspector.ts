@@ -6,6 +6,7 @@
  */
 import {
   asciiJsonPieces,
+  InvalidArgumentError,
   datasetsToKerchunkJsonPieces,
   decodeCfValues,
   endianOf,
@@ -17,9 +18,13 @@ import {
   NotFoundError,
   type ObjectReader,
   openManifestStore,
+  type ParserPlugin,
   ParserRegistry,
   readArrayValues,
   ReaderRegistry,
+  SNIFF_BYTES,
+  type KerchunkRefs,
+  toKerchunkTree,
   toNumpyDtype,
   toVirtualDatatree,
   type VirtualDatatree,
@@ -28,6 +33,8 @@ import hdf5 from "@vz/parser-hdf5";
 import * as zarr from "zarrita";
 import netcdf3 from "@vz/parser-netcdf3";
 import { BlobReader } from "./blob-reader.js";
+import { sniffParser } from "./sniff.js";
+import { Traffic, type TrafficCount } from "./traffic.js";
 
 /** One variable of the tree, as the page shows it (the fields of `vz inspect --json`). */
 export interface VariableInfo {
@@ -61,6 +68,8 @@ export interface FileInfo {
   chunkCount: number;
   /** Variables the parser left out, with the reason (`[CODE] message`). */
   skipped: string[];
+  /** What choosing the parser and parsing read: requests (HTTP, or byte ranges of a file from disk) and bytes. */
+  traffic: TrafficCount;
 }
 
 /** A variable's chunk manifest laid out flat (C order): 0 missing, 1 reference, 2 inlined. */
@@ -73,9 +82,29 @@ export interface ChunkLayout {
   urls: string[];
 }
 
+/** A 1-D coordinate variable's values along one axis of a slice (CF-decoded). */
+export interface AxisCoordinate {
+  /** Its path, e.g. "/lat". */
+  path: string;
+  values: Float64Array;
+  units?: string;
+}
+
+/** A leading dimension of a slice: the index drawn and, when a coordinate variable exists, its value there. */
+export interface LeadingIndex {
+  dim: string | null;
+  size: number;
+  index: number;
+  coordinate?: { path: string; value: number; units?: string };
+}
+
 /** A 2-D slice of a variable: CF-decoded values (NaN missing), row-major `rows` x `cols`. */
 export interface Slice2D {
   path: string;
+  /** Dimensions of the variable. */
+  ndim: number;
+  /** Every leading dimension (all but the last two) with the index drawn. */
+  leading: LeadingIndex[];
   /** The selection as `vz read --slice` takes it, e.g. "0,:,:" (or "0,::4,::4" when strided). */
   slice: string;
   /** Every `step`-th row and column is drawn (1 unless the slice is larger than the page's limit). */
@@ -89,6 +118,13 @@ export interface Slice2D {
   units?: string;
   /** Whether the row dimension's coordinate values ascend (then north is drawn up). */
   rowsAscend: boolean;
+  /** Coordinate values of the drawn rows and columns (every `step`-th), when the dimensions have coordinate variables. */
+  rowCoordinate?: AxisCoordinate;
+  colCoordinate?: AxisCoordinate;
+  /** Per value: 0 a value, 1 the _FillValue/missing_value (or the fill of a missing chunk), 2 NaN stored in the file. */
+  flags: Uint8Array;
+  /** What reading the slice (and its coordinates) read. */
+  traffic: TrafficCount;
 }
 
 /** Default largest side of a drawn slice: a larger slice is read with a stride. */
@@ -137,25 +173,56 @@ function describeArray(path: string, array: ManifestArray): VariableInfo {
 
 /** An open file: its store and its virtual tree (every group, as `vz virtualize` builds it). */
 export class Inspector {
-  readonly #files = new BlobReader();
+  /** Requests and bytes read (HTTP requests counted where they leave, byte ranges of files from disk). */
+  readonly traffic = new Traffic();
+  readonly #files = new BlobReader({ traffic: this.traffic });
   readonly #reader: ObjectReader;
   readonly #registry = createParserRegistry();
   #store: ManifestStore | undefined;
   #tree: VirtualDatatree | undefined;
   #url = "";
+  /** Decoded values of 1-D coordinate variables read so far, by path. */
+  #coordinates = new Map<string, Promise<AxisCoordinate | undefined>>();
 
   constructor(options: { reader?: ObjectReader } = {}) {
-    const http = options.reader ?? new HttpReader();
+    const http = options.reader ?? new HttpReader({ fetch: this.traffic.countingFetch() });
     this.#reader = new ReaderRegistry({ "http://": http, "https://": http, "file:///": this.#files });
+  }
+
+  /**
+   * The parser for `url`: the page's magic-byte table picks it before its module is imported
+   * (see sniff.ts); when the table recognises nothing, the registry (every parser) decides.
+   */
+  async #choose(url: string): Promise<{ plugin: ParserPlugin; name: string; reason: string }> {
+    let head: Uint8Array | undefined;
+    let read = false;
+    const readHead = async (): Promise<Uint8Array | undefined> => {
+      if (read) return head;
+      read = true;
+      try {
+        const meta = await this.#reader.head(url);
+        head = await this.#reader.getRange(url, 0, Math.min(SNIFF_BYTES, meta.size));
+      } catch (error) {
+        if (isVzError(error)) throw error;
+      }
+      return head;
+    };
+    const sniffed = await sniffParser(url, readHead);
+    if (sniffed) return { plugin: await this.#registry.get(sniffed.name), ...sniffed };
+    const selection = await this.#registry.select(url, { reader: this.#reader });
+    if (!selection.plugin) throw new InvalidArgumentError(`no parser plugin chosen for ${url}`, { url });
+    return { plugin: selection.plugin, name: selection.name, reason: selection.reason };
   }
 
   /** Opens `source`: a URL (read with HTTP Range requests) or a file the user picked. */
   async open(source: string | File): Promise<FileInfo> {
     this.#store = undefined;
     this.#tree = undefined;
+    this.#coordinates = new Map();
+    const before = this.traffic.snapshot();
     const url = typeof source === "string" ? new URL(source, globalThis.location?.href).href : this.#files.put(`file:///${encodeURIComponent(source.name)}`, source);
-    const selection = await this.#registry.select(url, { reader: this.#reader });
-    const { store, parserName } = await openManifestStore(url, { reader: this.#reader, registry: this.#registry, parser: selection.plugin ?? selection.parser });
+    const selection = await this.#choose(url);
+    const { store, parserName } = await openManifestStore(url, { reader: this.#reader, registry: this.#registry, parser: selection.plugin });
     const tree = await toVirtualDatatree(store, { url });
     this.#store = store;
     this.#tree = tree;
@@ -173,6 +240,7 @@ export class Inspector {
       variableCount: tree.variableCount,
       chunkCount: tree.chunkCount,
       skipped: store.diagnostics.map((d) => `${d.variable ?? "?"}: [${d.code}] ${d.message}`),
+      traffic: this.traffic.since(before),
     };
   }
 
@@ -213,54 +281,121 @@ export class Inspector {
   }
 
   /**
-   * The 2-D slice of the variable at `path` at the first index of every leading dimension (its
-   * last two dimensions whole, every `step`-th element when a side is longer than `maxSide`),
-   * read through the ManifestStore with zarrita, CF-decoded.
+   * The 2-D slice of the variable at `path` at index `index[d]` (default 0) of every leading
+   * dimension d (its last two dimensions whole, every `step`-th element when a side is longer
+   * than `maxSide`), read through the ManifestStore with zarrita, CF-decoded.
    */
-  async slice2d(path: string, maxSide = DEFAULT_MAX_SIDE): Promise<Slice2D> {
+  async slice2d(path: string, maxSide = DEFAULT_MAX_SIDE, index: readonly number[] = []): Promise<Slice2D> {
     const { store, url } = this.#opened();
     const array = this.#array(path);
     const key = path.replace(/^\/+/, "");
     if (array.ndim < 1) throw new NotFoundError(`variable "${path}" is a scalar: there is no 2-D slice to draw`, { url, variable: path });
+    const before = this.traffic.snapshot();
     const ndim = array.ndim;
+    const lead = Math.max(0, ndim - 2);
+    const at = array.shape.slice(0, lead).map((size, d) => {
+      const i = index[d] ?? 0;
+      if (!Number.isInteger(i) || i < 0 || i >= size) {
+        throw new InvalidArgumentError(`index ${String(i)} of dimension ${d} of "${path}" is outside 0..${size - 1}`, { url, variable: path });
+      }
+      return i;
+    });
     const step = Math.max(1, Math.ceil(Math.max(...array.shape.slice(-2)) / Math.max(1, Math.floor(maxSide))));
-    const selection = array.shape.map((_, d) => (d < ndim - 2 ? 0 : step === 1 ? null : zarr.slice(null, null, step)));
+    const selection = array.shape.map((_, d) => (d < lead ? at[d]! : step === 1 ? null : zarr.slice(null, null, step)));
     const result = await readArrayValues(store as never, key, { selection, url });
     const raw = typeof result.data === "object" ? result.data : [result.data];
     if (typeof raw[0] === "string") throw new NotFoundError(`variable "${path}" holds strings: there is nothing to draw`, { url, variable: path });
     const attributes = array.metadata.attributes;
     const decoded = decodeCfValues(raw, attributes);
+    const nanFill = [attributes._FillValue, attributes.missing_value].some((v) => typeof v === "number" && Number.isNaN(v));
+    const flags = new Uint8Array(decoded.values.length);
+    for (let i = 0; i < flags.length; i++) {
+      if (!Number.isNaN(decoded.values[i])) continue;
+      const v = raw[i] as unknown;
+      flags[i] = typeof v === "number" && Number.isNaN(v) && !nanFill ? 2 : 1;
+    }
     const dims = array.metadata.dimension_names ?? array.shape.map(() => null);
     const rows = ndim >= 2 ? result.shape[result.shape.length - 2]! : 1;
     const cols = result.shape[result.shape.length - 1]!;
     const rowDim = ndim >= 2 ? (dims[ndim - 2] ?? null) : null;
+    const colDim = dims[ndim - 1] ?? null;
+    const group = key.includes("/") ? key.slice(0, key.lastIndexOf("/")) : "";
+    const leading: LeadingIndex[] = [];
+    for (let d = 0; d < lead; d++) {
+      const dim = dims[d] ?? null;
+      const coordinate = dim === null ? undefined : await this.#coordinate(dim, group, array.shape[d]!);
+      leading.push({
+        dim,
+        size: array.shape[d]!,
+        index: at[d]!,
+        ...(coordinate
+          ? { coordinate: { path: coordinate.path, value: coordinate.values[at[d]!]!, ...(coordinate.units === undefined ? {} : { units: coordinate.units }) } }
+          : {}),
+      });
+    }
+    const strided = (c: AxisCoordinate | undefined): AxisCoordinate | undefined =>
+      c && { ...c, values: step === 1 ? c.values : c.values.filter((_, i) => i % step === 0) };
+    const rowCoordinate = rowDim === null ? undefined : await this.#coordinate(rowDim, group, array.shape[ndim - 2]!);
+    const colCoordinate = colDim === null ? undefined : await this.#coordinate(colDim, group, array.shape[ndim - 1]!);
+    const rowValues = rowCoordinate?.values;
     return {
       path,
-      slice: array.shape.map((_, d) => (d < ndim - 2 ? "0" : step === 1 ? ":" : `::${step}`)).join(","),
+      ndim,
+      leading,
+      slice: array.shape.map((_, d) => (d < lead ? String(at[d]) : step === 1 ? ":" : `::${step}`)).join(","),
       step,
       rows,
       cols,
       rowDim,
-      colDim: dims[ndim - 1] ?? null,
+      colDim,
       values: decoded.values,
       applied: decoded.applied,
       ...(typeof attributes.units === "string" ? { units: attributes.units } : {}),
-      rowsAscend: rowDim !== null && (await this.#ascending(rowDim, array.shape[ndim - 2]!)),
+      rowsAscend: rowValues !== undefined && rowValues.length >= 2 && rowValues[rowValues.length - 1]! > rowValues[0]!,
+      ...(ndim >= 2 && rowCoordinate ? { rowCoordinate: strided(rowCoordinate)! } : {}),
+      ...(colCoordinate ? { colCoordinate: strided(colCoordinate)! } : {}),
+      flags,
+      traffic: this.traffic.since(before),
     };
   }
 
-  /** Whether a 1-D coordinate variable named `dim` (in the root group) exists and ascends. */
-  async #ascending(dim: string, length: number): Promise<boolean> {
+  /**
+   * The 1-D numeric coordinate variable of dimension `dim` with `length` values: `dim` in the
+   * variable's group, else in the root group (CF-decoded; undefined when there is none or it
+   * cannot be read).
+   */
+  async #coordinate(dim: string, group: string, length: number): Promise<AxisCoordinate | undefined> {
     const { store, url } = this.#opened();
-    const node = store.group.resolve(dim);
-    if (!(node instanceof ManifestArray) || node.ndim !== 1 || node.shape[0] !== length || length < 2) return false;
-    try {
-      const { data } = await readArrayValues(store as never, dim, { url });
-      const values = data as ArrayLike<number>;
-      return Number(values[values.length - 1]) > Number(values[0]);
-    } catch {
-      return false;
+    for (const key of group ? [`${group}/${dim}`, dim] : [dim]) {
+      const node = store.group.resolve(key);
+      if (!(node instanceof ManifestArray) || node.ndim !== 1 || node.shape[0] !== length) continue;
+      let found = this.#coordinates.get(key);
+      if (!found) {
+        found = (async () => {
+          try {
+            const { data } = await readArrayValues(store as never, key, { url });
+            const values = typeof data === "object" ? data : [data];
+            if (typeof values[0] === "string") return undefined;
+            const units = node.metadata.attributes.units;
+            return { path: `/${key}`, values: decodeCfValues(values, node.metadata.attributes).values, ...(typeof units === "string" ? { units } : {}) };
+          } catch {
+            return undefined;
+          }
+        })();
+        this.#coordinates.set(key, found);
+      }
+      return found;
     }
+    return undefined;
+  }
+
+  /**
+   * The kerchunk references of every group as `vz virtualize --format parquet` builds them
+   * (`toKerchunkTree`, keys in its order): what the Parquet worker writes.
+   */
+  kerchunkRefs(): KerchunkRefs {
+    const { tree } = this.#opened();
+    return toKerchunkTree(new Map(groupEntries(tree)));
   }
 
   /** The kerchunk JSON of every group: the bytes `vz virtualize URL -o out.json` writes. */

@@ -6,6 +6,8 @@
  */
 import { colorFor, finiteRange } from "./colors.js";
 import type { ChunkLayout, FileInfo, Slice2D, VariableInfo } from "./inspector.js";
+import type { ParquetRequest, ParquetResponse } from "./parquet-worker.js";
+import type { TrafficCount } from "./traffic.js";
 import type { Request, Response, Results } from "./protocol.js";
 
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
@@ -47,6 +49,11 @@ const scaleCanvas = $<HTMLCanvasElement>("colorbar");
 const scaleMin = $<HTMLSpanElement>("scale-min");
 const scaleMax = $<HTMLSpanElement>("scale-max");
 const download = $<HTMLAnchorElement>("download");
+const downloadParquet = $<HTMLButtonElement>("download-parquet");
+const parquetStatus = $<HTMLSpanElement>("download-parquet-status");
+const trafficText = $<HTMLParagraphElement>("traffic");
+const sliceControls = $<HTMLDivElement>("slice-controls");
+const heatHover = $<HTMLParagraphElement>("heatmap-hover");
 const urlInput = $<HTMLInputElement>("url");
 
 /** `&side=N`: the largest side of a drawn slice (default 2048); a larger slice is read with a stride. */
@@ -57,6 +64,15 @@ let generation = 0;
 let layout: ChunkLayout | undefined;
 let selected: string | undefined;
 let downloadUrl: string | undefined;
+/** The slice drawn now (for the value under the cursor). */
+let drawn: Slice2D | undefined;
+/** Bumped by every slice request: only the latest answer is drawn. */
+let sliceRequest = 0;
+/** `&index=i,j`: the indices of the leading dimensions to draw first. */
+let initialIndex = (new URLSearchParams(location.search).get("index") ?? "")
+  .split(",")
+  .filter((t) => t !== "")
+  .map(Number);
 
 function showError(text: string): void {
   status.textContent = text;
@@ -82,6 +98,20 @@ function cell(row: HTMLTableRowElement, text: string, className?: string): HTMLT
   td.textContent = text;
   if (className) td.className = className;
   return td;
+}
+
+/** "12 requests (1 HEAD), 34,567 bytes" (byte ranges instead of requests for a file from disk). */
+function trafficSummary(count: TrafficCount, local: boolean): string {
+  const what = local ? "byte range read(s)" : `HTTP request(s) (${count.heads} HEAD)`;
+  return `${count.requests} ${what}, ${count.bytes.toLocaleString("en")} bytes`;
+}
+
+function renderTraffic(info: FileInfo): void {
+  const local = info.url.startsWith("file:");
+  trafficText.textContent = `choosing the parser and parsing read ${trafficSummary(info.traffic, local)}`;
+  trafficText.dataset.requests = String(info.traffic.requests);
+  trafficText.dataset.heads = String(info.traffic.heads);
+  trafficText.dataset.bytes = String(info.traffic.bytes);
 }
 
 function renderTree(info: FileInfo): void {
@@ -214,13 +244,150 @@ function drawHeatmap(slice: Slice2D): void {
   heatCanvas.dataset.min = String(min);
   heatCanvas.dataset.max = String(max);
   heatCanvas.dataset.slice = slice.slice;
+  heatCanvas.dataset.requests = String(slice.traffic.requests);
+  heatCanvas.dataset.bytes = String(slice.traffic.bytes);
+  drawn = slice;
+  heatHover.textContent = "";
+  delete heatHover.dataset.value;
+  delete heatHover.dataset.index;
+  showLeading(slice);
   drawColorbar(min, max);
   heatText.textContent =
     `${slice.path}[${slice.slice}]: ${rows} × ${cols} (${slice.rowDim ?? "?"} × ${slice.colDim ?? "?"})` +
     (slice.step > 1 ? `, every ${slice.step}th row and column` : "") +
     (slice.units ? `, ${slice.units}` : "") +
-    (slice.applied.length ? `; decoded with ${slice.applied.join(", ")} (missing values transparent)` : "; no CF packing attributes");
+    (slice.applied.length ? `; decoded with ${slice.applied.join(", ")} (missing values transparent)` : "; no CF packing attributes") +
+    `; read ${trafficSummary(slice.traffic, opened?.url.startsWith("file:") === true)}`;
 }
+
+/** A number as the page shows values: every digit JavaScript needs to give the same double back. */
+function showNumber(value: number): string {
+  return String(value);
+}
+
+/** Sliders (range + number) for the leading dimensions of `variable`, at `index`. */
+function buildSliders(variable: VariableInfo, index: readonly number[]): void {
+  sliceControls.replaceChildren();
+  const lead = Math.max(0, variable.shape.length - 2);
+  for (let d = 0; d < lead; d++) {
+    const size = variable.shape[d]!;
+    const label = document.createElement("label");
+    label.dataset.dim = String(d);
+    const name = document.createElement("span");
+    name.textContent = `${variable.dims[d] ?? `dim ${d}`} (0…${size - 1})`;
+    const range = document.createElement("input");
+    range.type = "range";
+    const number = document.createElement("input");
+    number.type = "number";
+    for (const input of [range, number]) {
+      input.min = "0";
+      input.max = String(size - 1);
+      input.step = "1";
+      input.value = String(Math.min(size - 1, Math.max(0, index[d] ?? 0)));
+      input.dataset.dim = String(d);
+    }
+    range.className = "index-range";
+    number.className = "index-number";
+    const coordinate = document.createElement("output");
+    coordinate.className = "coordinate";
+    const changed = (from: HTMLInputElement, to: HTMLInputElement): void => {
+      const value = Number(from.value);
+      if (!Number.isInteger(value) || value < 0 || value >= size) return;
+      to.value = from.value;
+      void redrawSlice(variable.path);
+    };
+    range.addEventListener("input", () => changed(range, number));
+    number.addEventListener("change", () => changed(number, range));
+    label.append(name, range, number, coordinate);
+    sliceControls.append(label);
+  }
+}
+
+/** The leading indices the sliders are at. */
+function sliderIndex(): number[] {
+  return [...sliceControls.querySelectorAll<HTMLInputElement>("input.index-number")].map((input) => Number(input.value));
+}
+
+/** Shows the coordinate value at each leading index of the drawn slice. */
+function showLeading(slice: Slice2D): void {
+  for (const [d, lead] of slice.leading.entries()) {
+    const output = sliceControls.querySelector<HTMLOutputElement>(`label[data-dim="${d}"] output.coordinate`);
+    if (!output) continue;
+    output.textContent = lead.coordinate
+      ? `${lead.coordinate.path.slice(1)} = ${showNumber(lead.coordinate.value)}${lead.coordinate.units ? ` ${lead.coordinate.units}` : ""}`
+      : `index ${lead.index} (no coordinate variable)`;
+    output.dataset.value = lead.coordinate ? String(lead.coordinate.value) : "";
+  }
+}
+
+/** A slider's slice read is under way (for `redrawSlice`'s path); `sliceAgain`: the sliders moved meanwhile. */
+let sliceBusy: string | undefined;
+let sliceAgain = false;
+
+/**
+ * Reads and draws the slice at the sliders' indices. While a read is under way, moves only mark
+ * the sliders dirty and one more read follows for where they are then (dragging a slider does
+ * not queue a read per step); an answer for an older selection is dropped.
+ */
+async function redrawSlice(path: string): Promise<void> {
+  if (sliceBusy === path) {
+    sliceAgain = true;
+    return;
+  }
+  sliceBusy = path;
+  const mine = ++sliceRequest;
+  const index = sliderIndex();
+  const params = new URLSearchParams(location.search);
+  if (index.length) params.set("index", index.join(","));
+  else params.delete("index");
+  history.replaceState(null, "", `?${params}`);
+  document.body.dataset.state = "reading";
+  try {
+    const slice = await call({ type: "slice", path, index, ...(maxSide ? { maxSide } : {}) });
+    if (mine !== sliceRequest || selected !== path) return;
+    heatCanvas.hidden = false;
+    drawHeatmap(slice);
+    if (!sliceAgain) document.body.dataset.state = "ready";
+  } catch (error) {
+    if (mine !== sliceRequest || selected !== path) return;
+    showError((error as Error).message);
+  } finally {
+    if (sliceBusy === path) sliceBusy = undefined;
+    if (sliceAgain) {
+      sliceAgain = false;
+      if (selected === path) void redrawSlice(path);
+    }
+  }
+}
+
+/** The value under the pointer: indices, coordinate values, decoded value (missing / NaN marked). */
+heatCanvas.addEventListener("mousemove", (event) => {
+  const slice = drawn;
+  if (!slice || heatCanvas.hidden) return;
+  const box = heatCanvas.getBoundingClientRect();
+  const col = Math.floor(((event.clientX - box.left) / box.width) * slice.cols);
+  const screenRow = Math.floor(((event.clientY - box.top) / box.height) * slice.rows);
+  if (col < 0 || col >= slice.cols || screenRow < 0 || screenRow >= slice.rows) return;
+  const row = slice.rowsAscend ? slice.rows - 1 - screenRow : screenRow;
+  const i = row * slice.cols + col;
+  const ndim = slice.ndim;
+  const indices = [...slice.leading.map((l) => l.index), ...(ndim >= 2 ? [row * slice.step] : []), col * slice.step];
+  const value = slice.values[i]!;
+  const flag = slice.flags[i];
+  const shown = flag === 1 ? "missing (fill value)" : flag === 2 ? "NaN" : `${showNumber(value)}${slice.units ? ` ${slice.units}` : ""}`;
+  const coordinates = [
+    ...(ndim >= 2 && slice.rowCoordinate ? [`${slice.rowCoordinate.path.slice(1)} = ${showNumber(slice.rowCoordinate.values[row]!)}`] : []),
+    ...(slice.colCoordinate ? [`${slice.colCoordinate.path.slice(1)} = ${showNumber(slice.colCoordinate.values[col]!)}`] : []),
+  ];
+  heatHover.textContent = `${slice.path}[${indices.join(", ")}]${coordinates.length ? ` (${coordinates.join(", ")})` : ""}: ${shown}`;
+  heatHover.dataset.index = indices.join(",");
+  heatHover.dataset.value = flag === 1 ? "missing" : flag === 2 ? "NaN" : String(value);
+});
+heatCanvas.addEventListener("mouseleave", () => {
+  heatHover.textContent = "";
+  delete heatHover.dataset.value;
+  delete heatHover.dataset.index;
+});
 
 async function select(path: string): Promise<void> {
   if (!opened) return;
@@ -232,13 +399,25 @@ async function select(path: string): Promise<void> {
   params.set("var", path.replace(/^\//, ""));
   history.replaceState(null, "", `?${params}`);
   document.body.dataset.state = "reading";
+  const variable = variables(opened).find((v) => v.path === path)!;
+  buildSliders(variable, initialIndex);
+  initialIndex = [];
+  drawn = undefined;
+  sliceBusy = undefined;
+  sliceAgain = false;
+  const mine2 = ++sliceRequest;
   try {
     const chunks = await call({ type: "chunks", path });
     if (!current()) return;
     drawChunkMap(chunks);
     heatCanvas.hidden = false;
     try {
-      const slice = await call({ type: "slice", path, ...(maxSide ? { maxSide } : {}) });
+      const index = sliderIndex();
+      if (index.length) params.set("index", index.join(","));
+      else params.delete("index");
+      history.replaceState(null, "", `?${params}`);
+      const slice = await call({ type: "slice", path, index, ...(maxSide ? { maxSide } : {}) });
+      if (mine2 !== sliceRequest) return;
       if (!current()) return;
       drawHeatmap(slice);
     } catch (error) {
@@ -266,6 +445,12 @@ async function openSource(source: string | File, variable?: string): Promise<voi
   chunkText.textContent = "";
   heatCanvas.hidden = true;
   heatText.textContent = "";
+  heatHover.textContent = "";
+  sliceControls.replaceChildren();
+  trafficText.textContent = "";
+  downloadParquet.hidden = true;
+  parquetStatus.textContent = "";
+  drawn = undefined;
   document.body.dataset.state = "opening";
   showStatus(`opening ${typeof source === "string" ? source : source.name} …`);
   const started = performance.now();
@@ -274,6 +459,7 @@ async function openSource(source: string | File, variable?: string): Promise<voi
     if (mine !== generation) return;
     opened = info;
     renderTree(info);
+    renderTraffic(info);
     showStatus(`opened in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     const json = await call({ type: "kerchunk" });
     if (mine !== generation) return;
@@ -284,6 +470,8 @@ async function openSource(source: string | File, variable?: string): Promise<voi
     download.download = `${name}.kerchunk.json`;
     download.textContent = `download kerchunk JSON (${name}.kerchunk.json, ${json.length.toLocaleString("en")} bytes)`;
     download.hidden = false;
+    downloadParquet.hidden = false;
+    downloadParquet.dataset.name = `${name}.parq`;
     const all = variables(info);
     const wanted = variable ? all.find((v) => v.path === `/${variable.replace(/^\//, "")}` || v.name === variable) : undefined;
     if (variable && !wanted) {
@@ -324,6 +512,43 @@ function describeChunk(chunks: ChunkLayout, index: number): string {
   if (kind === 2) return `chunk ${key}: inlined, ${chunks.lengths[index]!.toLocaleString("en")} bytes`;
   return `chunk ${key}: offset ${chunks.offsets[index]!.toLocaleString("en")}, ${chunks.lengths[index]!.toLocaleString("en")} bytes`;
 }
+
+/**
+ * Builds the Parquet reference directory from the file's kerchunk references (from the parsing
+ * worker) in a worker started for it (src/parquet-worker.ts) and saves it as `<name>.parq.zip`.
+ */
+downloadParquet.addEventListener("click", () => {
+  const mine = generation;
+  const folder = downloadParquet.dataset.name ?? "references.parq";
+  downloadParquet.disabled = true;
+  parquetStatus.textContent = "writing Parquet references …";
+  const parquet = new Worker(new URL("./parquet-worker.ts", import.meta.url), { type: "module" });
+  const done = (text: string, zip?: Uint8Array): void => {
+    parquet.terminate();
+    downloadParquet.disabled = false;
+    if (mine !== generation) return;
+    parquetStatus.textContent = text;
+    if (!zip) return;
+    const href = URL.createObjectURL(new Blob([zip as BlobPart], { type: "application/zip" }));
+    const link = document.createElement("a");
+    link.href = href;
+    link.download = `${folder}.zip`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 60_000);
+  };
+  parquet.onmessage = (event: MessageEvent<ParquetResponse>) => {
+    const answer = event.data;
+    if (answer.ok) done(`${folder}.zip: ${answer.files} file(s), ${answer.zip.length.toLocaleString("en")} bytes`, answer.zip);
+    else done(answer.error);
+  };
+  parquet.onerror = (event) => done(`error: the Parquet worker failed: ${event.message}`);
+  call({ type: "refs" }).then(
+    (refs) => parquet.postMessage({ refs, folder } satisfies ParquetRequest),
+    (error: unknown) => done((error as Error).message),
+  );
+});
 
 $<HTMLFormElement>("open-url").addEventListener("submit", (event) => {
   event.preventDefault();

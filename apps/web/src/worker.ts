@@ -18,11 +18,13 @@ async function handle(request: Request): Promise<{ result: unknown; transfer: Tr
       return { result: layout, transfer: [layout.kinds.buffer, layout.offsets.buffer, layout.lengths.buffer] };
     }
     case "slice": {
-      const slice = await inspector.slice2d(request.path, request.maxSide);
-      return { result: slice, transfer: [slice.values.buffer] };
+      const slice = await inspector.slice2d(request.path, request.maxSide, request.index);
+      return { result: slice, transfer: [slice.values.buffer, slice.flags.buffer] };
     }
     case "kerchunk":
       return { result: inspector.kerchunkJson(), transfer: [] };
+    case "refs":
+      return { result: inspector.kerchunkRefs(), transfer: [] };
   }
 }
 

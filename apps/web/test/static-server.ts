@@ -19,8 +19,8 @@ const TYPES: Record<string, string> = {
 
 export interface StaticServer {
   url: string;
-  /** Paths requested so far, with their Range header. */
-  log: { method: string; path: string; range?: string; status: number }[];
+  /** Paths requested so far, with their Range header, status and the body bytes sent. */
+  log: { method: string; path: string; range?: string; status: number; bytes: number }[];
   close(): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ export async function startStaticServer(options: { mounts: Record<string, string
     const range = req.headers.range;
     load(path).then(
       (bytes) => {
-        const entry: StaticServer["log"][number] = { method: req.method ?? "GET", path, status: 0, ...(range ? { range } : {}) };
+        const entry: StaticServer["log"][number] = { method: req.method ?? "GET", path, status: 0, bytes: 0, ...(range ? { range } : {}) };
         log.push(entry);
         if (!bytes) {
           entry.status = 404;
@@ -73,9 +73,11 @@ export async function startStaticServer(options: { mounts: Record<string, string
           }
           entry.status = 206;
           const body = bytes.subarray(start, end + 1);
+          if (req.method !== "HEAD") entry.bytes = body.length;
           return answer(res, 206, { ...base, "content-range": `bytes ${start}-${end}/${bytes.length}`, "content-length": String(body.length) }, req.method === "HEAD" ? undefined : body);
         }
         entry.status = 200;
+        if (req.method !== "HEAD") entry.bytes = bytes.length;
         return answer(res, 200, { ...base, "content-length": String(bytes.length) }, req.method === "HEAD" ? undefined : bytes);
       },
       (error: unknown) => answer(res, 500, { "content-type": "text/plain" }, new TextEncoder().encode(String(error))),
