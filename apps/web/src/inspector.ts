@@ -5,11 +5,7 @@
  * @module
  */
 import {
-  asciiJsonPieces,
-  datasetsToKerchunkJsonPieces,
   decodeCfValues,
-  endianOf,
-  groupEntries,
   HttpReader,
   isVzError,
   ManifestArray,
@@ -20,10 +16,10 @@ import {
   ParserRegistry,
   readArrayValues,
   ReaderRegistry,
-  toNumpyDtype,
   toVirtualDatatree,
   type VirtualDatatree,
 } from "@vz/core";
+import { asciiJsonPieces, datasetsToKerchunkJsonPieces, endianOf, groupEntries, toNumpyDtype } from "@vz/core/internal";
 import hdf5 from "@vz/parser-hdf5";
 import * as zarr from "zarrita";
 import netcdf3 from "@vz/parser-netcdf3";

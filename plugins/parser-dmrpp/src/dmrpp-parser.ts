@@ -11,8 +11,6 @@ import {
   ChunkManifestBuilder,
   type CodecMetadata,
   type DataType,
-  encodeVlenUtf8,
-  isAbsoluteUrl,
   isVzError,
   ManifestArray,
   ManifestGroup,
@@ -25,6 +23,8 @@ import {
   type ReadOptions,
   type VzError,
 } from "@vz/core";
+import { encodeVlenUtf8 } from "@vz/core/codecs";
+import { isAbsoluteUrl } from "@vz/core/internal";
 import {
   DAP_NUMERIC,
   DAP_STRING,

@@ -8,7 +8,6 @@ import {
   type ArrayMetadata,
   ChunkManifestBuilder,
   type CodecMetadata,
-  chunkGridShape,
   type DataType,
   InvalidArgumentError,
   isVzError,
@@ -22,6 +21,7 @@ import {
   UnsupportedFeatureError,
   type VzError,
 } from "@vz/core";
+import { chunkGridShape } from "@vz/core/internal";
 import { type ChunkIndexInfo, readChunkIndex } from "./chunk-index.js";
 import { iterateBTree2 } from "./btree2.js";
 import { FractalHeap } from "./fractal-heap.js";

@@ -9,15 +9,14 @@ import {
   type ArrayMetadata,
   type ChunkManifest,
   ChunkManifestBuilder,
-  chunkGridShape,
-  encodeVlenUtf8,
-  loadArray,
   ManifestArray,
   ManifestGroup,
   ManifestStore,
   type ObjectReader,
   ParseError,
 } from "@vz/core";
+import { encodeVlenUtf8 } from "@vz/core/codecs";
+import { chunkGridShape, loadArray } from "@vz/core/internal";
 
 /** The width in characters of a fixed-length unicode data type, or undefined for other types. */
 export function utf32Width(metadata: ArrayMetadata): number | undefined {
