@@ -8,14 +8,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   InvalidArgumentError,
   type ManifestStore,
-  normalizePrefix,
   type ObjectReader,
   openManifestStore,
   type ParserPlugin,
   type ParserRegistry,
   type PluginLoadError,
-  referencePlace,
 } from "@vz/core";
+import { normalizePrefix, referencePlace } from "@vz/core/internal";
 import { createDefaultReaders, createDiscoveredParserRegistry, toUrl } from "@vz/core/node";
 import { loadConfig, parserRuleFor, type VzConfig } from "./config.js";
 

@@ -11,7 +11,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ManifestArray, type ManifestStore, openManifestStore, parseJsonNonFinite, registerCodecs } from "@vz/core";
+import { type ManifestArray, type ManifestStore, openManifestStore } from "@vz/core";
+import { registerCodecs } from "@vz/core/codecs";
+import { parseJsonNonFinite } from "@vz/core/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
 import { type CliContext, createContext } from "../src/context.js";

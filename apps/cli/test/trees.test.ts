@@ -13,7 +13,6 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   formatCfTime,
-  isVirtual,
   isVzError,
   type LoadedArray,
   type ManifestArray,
@@ -22,6 +21,7 @@ import {
   openVirtualMfdatatree,
   VirtualDatatree,
 } from "@vz/core";
+import { isVirtual } from "@vz/core/internal";
 import { writeKerchunk } from "@vz/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliContext, createContext } from "../src/context.js";

@@ -5,12 +5,8 @@
  * @module
  */
 import {
-  asciiJsonPieces,
   InvalidArgumentError,
-  datasetsToKerchunkJsonPieces,
   decodeCfValues,
-  endianOf,
-  groupEntries,
   HttpReader,
   isVzError,
   ManifestArray,
@@ -22,13 +18,12 @@ import {
   ParserRegistry,
   readArrayValues,
   ReaderRegistry,
-  SNIFF_BYTES,
   type KerchunkRefs,
   toKerchunkTree,
-  toNumpyDtype,
   toVirtualDatatree,
   type VirtualDatatree,
 } from "@vz/core";
+import { asciiJsonPieces, datasetsToKerchunkJsonPieces, endianOf, groupEntries, SNIFF_BYTES, toNumpyDtype } from "@vz/core/internal";
 import hdf5 from "@vz/parser-hdf5";
 import * as zarr from "zarrita";
 import netcdf3 from "@vz/parser-netcdf3";

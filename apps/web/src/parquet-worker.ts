@@ -6,7 +6,8 @@
  * Errors come back as the text the CLI prints (`error [CODE]: message`).
  * @module
  */
-import { isVzError, kerchunkParquetFiles, type KerchunkRefs } from "@vz/core";
+import { isVzError, type KerchunkRefs } from "@vz/core";
+import { kerchunkParquetFiles } from "@vz/core/internal";
 import { zipSync, type Zippable } from "fflate";
 
 /** What the page sends: the kerchunk references of the file and the folder name inside the zip. */

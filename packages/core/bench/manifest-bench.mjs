@@ -10,12 +10,12 @@ import {
   ChunkManifestBuilder,
   concatManifestArrays,
   createArrayMetadata,
-  datasetsToKerchunkJsonPieces,
   kerchunkToJson,
   ManifestArray,
   toKerchunk,
   VirtualDataset,
 } from "@vz/core";
+import { datasetsToKerchunkJsonPieces } from "@vz/core/internal";
 
 const argument = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);

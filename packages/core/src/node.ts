@@ -18,4 +18,4 @@ export type { WriteKerchunkOptions } from "./writers/node/write-file.js";
 export { writeKerchunkParquet } from "./writers/node/write-parquet.js";
 export type { WriteKerchunkParquetOptions } from "./writers/node/write-parquet.js";
 export { createThreadPool, deserializeDataset, serializeDataset } from "./api/node/thread-pool.js";
-export type { ThreadPoolOptions } from "./api/node/thread-pool.js";
+export type { SerializedData, SerializedDataset, ThreadPoolOptions } from "./api/node/thread-pool.js";

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isCfTimeUnits, isVzError, normalizeCalendar, parseCfTimeUnits, reencodeCfTimes } from "../src/index.js";
+import { isVzError } from "../src/index.js";
+import { isCfTimeUnits, normalizeCalendar, parseCfTimeUnits, reencodeCfTimes } from "../src/internal.js";
 
 const PYTHON = "/usr/bin/python3";
 const hasCftime = existsSync(PYTHON) && (() => {

@@ -11,28 +11,30 @@ import { deflateSync, inflateSync } from "node:zlib";
 import * as zarr from "zarrita";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  Bz2Codec,
   ChunkManifestBuilder,
   type CodecMetadata,
   createArrayMetadata,
   type DataType,
+  isVzError,
+  ManifestArray,
+  ManifestGroup,
+  ManifestStore,
+  MemoryReader,
+} from "../src/index.js";
+import {
+  Bz2Codec,
   decodeLz4Block,
   decodeLz4H5,
   decodeLzf,
   fletcher32,
   Fletcher32Codec,
-  isVzError,
   Lz4H5Codec,
   LzfCodec,
-  ManifestArray,
-  ManifestGroup,
-  ManifestStore,
-  MemoryReader,
   registerCodecs,
   ShuffleCodec,
   unshuffleBytes,
   VZ_CODEC_NAMES,
-} from "../src/index.js";
+} from "../src/codecs.js";
 import { missingPythonModules, PYTHON, runPython } from "./interop-python.js";
 
 const missing = missingPythonModules(["numpy", "numcodecs", "h5py", "lz4.block"]);

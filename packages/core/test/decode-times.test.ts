@@ -6,7 +6,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type CfCalendar, decodeCfTimes, encodeCfTimes, formatCfTime, isVzError, NAT, parseCfTimeUnits } from "../src/index.js";
+import { type CfCalendar, formatCfTime, isVzError } from "../src/index.js";
+import { decodeCfTimes, encodeCfTimes, NAT, parseCfTimeUnits } from "../src/internal.js";
 
 const PYTHON = "/usr/bin/python3";
 const hasCftime = existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import cftime"]).status === 0;

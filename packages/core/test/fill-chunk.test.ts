@@ -139,7 +139,8 @@ describe("encodedFillChunk", () => {
 
 describe("64-bit integer fill values in comparisons", () => {
   it("virtual arrays with the same bigint fill value compare equal (no TypeError from JSON.stringify)", async () => {
-    const { ChunkManifestBuilder, createArrayMetadata, ManifestArray, virtualArrayBackend } = await import("../src/index.js");
+    const { ChunkManifestBuilder, createArrayMetadata, ManifestArray } = await import("../src/index.js");
+    const { virtualArrayBackend } = await import("../src/api/combine-datasets.js");
     const make = (fill: bigint) =>
       new ManifestArray(
         createArrayMetadata({ shape: [2], dataType: "int64", chunkShape: [2], fillValue: fill }),

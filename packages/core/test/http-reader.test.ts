@@ -5,7 +5,8 @@
  * redaction. Every test bounds its own run time (small timeouts, few retries).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffDelay, HttpReader, isVzError, parseRetryAfter, redactUrl, type ReadError } from "../src/index.js";
+import { HttpReader, isVzError, type ReadError } from "../src/index.js";
+import { backoffDelay, parseRetryAfter, redactUrl } from "../src/internal.js";
 import { expectBytes, expectVzError, patternBytes, startRangeServer, type RangeServer } from "../src/testing.js";
 
 const servers: RangeServer[] = [];

@@ -13,10 +13,10 @@ import {
   createArrayMetadata,
   LoadedArray,
   ManifestArray,
-  shuffleBytes,
   toKerchunkTree,
   VirtualDataset,
 } from "../src/index.js";
+import { shuffleBytes } from "../src/codecs.js";
 import { toUrl, writeKerchunkRefs } from "../src/node.js";
 import { missingPythonModules, PYTHON, runPython } from "./interop-python.js";
 

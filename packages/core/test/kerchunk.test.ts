@@ -7,23 +7,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  attributesToJson,
   ChunkManifestBuilder,
   type CodecMetadata,
   createArrayMetadata,
   type DataType,
-  datasetsToKerchunkJsonPieces,
-  decodeVlenUtf8,
   isVzError,
   kerchunkToJson,
   LoadedArray,
   ManifestArray,
-  parseJsonNonFinite,
   toKerchunk,
   toKerchunkTree,
   VirtualDataset,
   type ZarrV2ArrayMetadata,
 } from "../src/index.js";
+import { decodeVlenUtf8 } from "../src/codecs.js";
+import { attributesToJson, datasetsToKerchunkJsonPieces, parseJsonNonFinite } from "../src/internal.js";
 import { writeKerchunk } from "../src/node.js";
 
 const URL_A = "file:///data/a.nc";

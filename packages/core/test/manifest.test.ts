@@ -8,17 +8,16 @@ import {
   ChunkManifest,
   ChunkManifestBuilder,
   concatManifestArrays,
-  concatManifests,
   createArrayMetadata,
   expandDimsManifestArray,
   INLINED,
   isVzError,
   ManifestArray,
   MISSING,
-  parseChunkKey,
   stackManifestArrays,
   type DataType,
 } from "../src/index.js";
+import { concatManifests, parseChunkKey } from "../src/manifest/chunk-manifest.js";
 
 const A = "file:///data/a.nc";
 const B = "s3://bucket/b.nc";

@@ -430,7 +430,7 @@ describe("createInProcessExecutor", () => {
 
 describe("expandGlob", () => {
   it("lists the literal prefix and matches *, ?, [..], {..} and ** against absolute paths and URLs, sorted", async () => {
-    const { expandGlob } = await import("../src/index.js");
+    const { expandGlob } = await import("../src/internal.js");
     const reader = new MemoryReader({
       "file:///data/run%20one/b-2.nc": new Uint8Array(1),
       "file:///data/run%20one/a-1.nc": new Uint8Array(1),

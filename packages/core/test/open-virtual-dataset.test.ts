@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   ChunkManifestBuilder,
   createArrayMetadata,
-  isVirtual,
   isVzError,
   LoadedArray,
   ManifestArray,
@@ -13,6 +12,7 @@ import {
   type ParserPlugin,
   ParserRegistry,
 } from "../src/index.js";
+import { isVirtual } from "../src/internal.js";
 
 const URL_A = "memory://bucket/a.bin";
 

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetReadObjects } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_RECORD_SIZE, isVzError, kerchunkParquetFiles, type KerchunkRefs, parseJsonNonFinite } from "../src/index.js";
+import { isVzError, type KerchunkRefs } from "../src/index.js";
+import { DEFAULT_RECORD_SIZE, kerchunkParquetFiles, parseJsonNonFinite } from "../src/internal.js";
 import { writeKerchunkParquet } from "../src/node.js";
 
 let directory: string;

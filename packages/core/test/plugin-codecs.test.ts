@@ -23,8 +23,8 @@ import {
   ParserRegistry,
   type ParserPlugin,
   readArrayValues,
-  registerPluginCodecs,
 } from "../src/index.js";
+import { registerPluginCodecs } from "../src/codecs.js";
 import { createDiscoveredParserRegistry, readParserDeclarations } from "../src/node.js";
 
 const work = mkdtempSync(join(tmpdir(), "vz-plugin-codecs-"));

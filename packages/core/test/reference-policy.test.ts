@@ -6,27 +6,29 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  checkReferenceUrl,
   ChunkManifestBuilder,
   createArrayMetadata,
-  isMetadataAddress,
-  isReferencePolicyReader,
-  isSpecialHost,
   isVzError,
   ManifestArray,
   ManifestGroup,
   ManifestStore,
   MemoryReader,
-  normalizePrefix,
   type ObjectReader,
   openManifestStore,
   openVirtualDataset,
   openVirtualMfdataset,
   type ParserPlugin,
-  referencePlace,
-  underPrefix,
   withReferencePolicy,
 } from "../src/index.js";
+import {
+  checkReferenceUrl,
+  isMetadataAddress,
+  isReferencePolicyReader,
+  isSpecialHost,
+  normalizePrefix,
+  referencePlace,
+  underPrefix,
+} from "../src/internal.js";
 
 /** An ObjectReader that records every URL it is asked for, then delegates. */
 function spy(inner: ObjectReader): ObjectReader & { urls: string[] } {

@@ -9,15 +9,8 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  parseS3Url,
-  S3Reader,
-  s3HttpUrl,
-  signRequestParts,
-  type AwsCredentials,
-  type SigningKeyCache,
-  type ReadError,
-} from "../src/index.js";
+import { S3Reader, type AwsCredentials, type ReadError } from "../src/index.js";
+import { parseS3Url, s3HttpUrl, signRequestParts, type SigningKeyCache } from "../src/internal.js";
 import { s3OptionsFromEnv } from "../src/node.js";
 import {
   expectBytes,

@@ -13,14 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ChunkManifestBuilder,
   createArrayMetadata,
-  encodeVlenUtf8,
   isVzError,
   ManifestArray,
   ManifestGroup,
   ManifestStore,
   MemoryReader,
-  registerCodecs,
 } from "../src/index.js";
+import { encodeVlenUtf8, registerCodecs } from "../src/codecs.js";
 import { FileReader, toUrl } from "../src/node.js";
 
 /** temp: 5×6 float64, chunks 2×4 (grid 3×2). Chunk (1,1) missing, chunk (2,0) inlined. */

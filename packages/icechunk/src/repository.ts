@@ -3,7 +3,16 @@
  * `s3://bucket/prefix`, virtual chunk containers for every URL the dataset references, one commit.
  * @module
  */
-import { isVirtual, isVzError, type ObjectReader, NotFoundError, ReadError, UrlNotAllowedError, type VirtualDataset, WriteError } from "@vz/core";
+import {
+  isVzError,
+  type ObjectReader,
+  NotFoundError,
+  ReadError,
+  UrlNotAllowedError,
+  type VirtualDataset,
+  WriteError,
+} from "@vz/core";
+import { isVirtual } from "@vz/core/internal";
 import { containerPrefixFor, credentialsFor, type S3ContainerOptions, virtualChunkContainersFor } from "./containers.js";
 import { type IcechunkModule, type IcechunkRepository, type IcechunkSession, loadIcechunk } from "./load.js";
 import { datasetGroups, toIcechunk, type ToIcechunkOptions, type ToIcechunkResult, type VirtualDatasetTree } from "./to-icechunk.js";

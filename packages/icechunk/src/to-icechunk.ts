@@ -6,12 +6,9 @@
  * @module
  */
 import {
-  encodeVlenUtf8,
   type ArrayMetadata,
   ConcatError,
   InvalidArgumentError,
-  encodeTimeVariables,
-  isVirtual,
   LoadedArray,
   ManifestArray,
   type ObjectReader,
@@ -19,6 +16,8 @@ import {
   type VirtualDataset,
   WriteError,
 } from "@vz/core";
+import { encodeVlenUtf8 } from "@vz/core/codecs";
+import { encodeTimeVariables, isVirtual } from "@vz/core/internal";
 import { containerPrefixFor } from "./containers.js";
 import type { IcechunkSession, IcechunkStore } from "./load.js";
 

@@ -10,7 +10,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { isVzError, openVirtualDataset, registerCodecs, type VirtualDataset } from "@vz/core";
+import { isVzError, openVirtualDataset, type VirtualDataset } from "@vz/core";
+import { registerCodecs } from "@vz/core/codecs";
 import { FileReader } from "@vz/core/node";
 import { findMotoServer, startS3Server } from "@vz/core/testing/tools";
 import hdf5 from "@vz/parser-hdf5";

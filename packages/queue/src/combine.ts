@@ -8,16 +8,15 @@
  */
 import {
   type DatasetParsePool,
-  inGroup,
   InvalidArgumentError,
   openVirtualMfdataset,
   type OpenVirtualMfdatasetOptions,
-  sameGroups,
   type PoolParseOptions,
   VirtualDataset,
   VirtualDatatree,
   VzError,
 } from "@vz/core";
+import { inGroup, sameGroups } from "@vz/core/internal";
 import type { QueuePool, QueueProgress } from "./pool.js";
 
 /** Options of {@link openQueueMfdatatree}: those of openVirtualMfdataset without parsing or pools. */

@@ -11,7 +11,6 @@ import {
   ChunkManifestBuilder,
   type CodecMetadata,
   type DataType,
-  isAbsoluteUrl,
   isVzError,
   ManifestArray,
   ManifestGroup,
@@ -25,6 +24,7 @@ import {
   type VzError,
   inlinedStringArray,
 } from "@vz/core";
+import { isAbsoluteUrl } from "@vz/core/internal";
 import {
   DAP_NUMERIC,
   DAP_STRING,

@@ -8,7 +8,6 @@ import {
   type ArrayMetadata,
   ChunkManifestBuilder,
   type CodecMetadata,
-  chunkGridShape,
   type DataType,
   InvalidArgumentError,
   isVzError,
@@ -23,6 +22,7 @@ import {
   type VzError,
   inlinedStringArray,
 } from "@vz/core";
+import { chunkGridShape } from "@vz/core/internal";
 import { type ChunkIndexInfo, readChunkIndex } from "./chunk-index.js";
 import { iterateBTree2 } from "./btree2.js";
 import { FractalHeap } from "./fractal-heap.js";

@@ -20,9 +20,9 @@ import {
   ManifestStore,
   openVirtualDataset,
   openVirtualMfdataset,
-  registerCodecs,
   type VirtualDataset,
 } from "@vz/core";
+import { registerCodecs } from "@vz/core/codecs";
 import { createThreadPool, FileReader, toUrl } from "@vz/core/node";
 import * as zarr from "zarrita";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,7 +1,8 @@
 /**
  * Compares a parsed ManifestStore with an oracle (make_oracle.py output) using vitest's expect.
  */
-import { ManifestArray, type ManifestStore, registerCodecs, type UnsupportedFeatureError } from "@vz/core";
+import { ManifestArray, type ManifestStore, type UnsupportedFeatureError } from "@vz/core";
+import { registerCodecs } from "@vz/core/codecs";
 import * as zarr from "zarrita";
 import { expect } from "vitest";
 import { canonicalChunkList, chunkListSha, expectedDataType, type Oracle, type OracleDataset, pythonJson, sha256 } from "./oracle-helpers.js";

@@ -13,11 +13,11 @@ import {
   ManifestStore,
   type ObjectReader,
   ParseError,
-  parseJsonNonFinite,
   type ReadOptions,
   UnsupportedFeatureError,
   type VzError,
 } from "@vz/core";
+import { parseJsonNonFinite } from "@vz/core/internal";
 import {
   type ArrayEntry,
   buildGroupTree,

@@ -5,7 +5,6 @@
  */
 import {
   type ArrayMetadata,
-  chunkGridShape,
   InvalidArgumentError,
   isVzError,
   type ManifestArray,
@@ -14,6 +13,7 @@ import {
   UrlNotAllowedError,
   type VzError,
 } from "@vz/core";
+import { chunkGridShape } from "@vz/core/internal";
 import { parseJsonLenient, translateZarrV2Array } from "./zarr-v2-metadata.js";
 
 /** Options every kerchunk reader takes. */

@@ -4,17 +4,8 @@
  * `numcodecs.<id>` codecs in v2 order, `_ARRAY_DIMENSIONS` as dimension names.
  * @module
  */
-import {
-  type ArrayMetadata,
-  type CodecMetadata,
-  type DataType,
-  defaultFillValue,
-  fromNumpyDtype,
-  InvalidManifestError,
-  parseJsonNonFinite,
-  UnsupportedFeatureError,
-  validateArrayMetadata,
-} from "@vz/core";
+import { type ArrayMetadata, type CodecMetadata, type DataType, InvalidManifestError, UnsupportedFeatureError } from "@vz/core";
+import { defaultFillValue, fromNumpyDtype, parseJsonNonFinite, validateArrayMetadata } from "@vz/core/internal";
 
 /** Which file and variable a translation is about (for error messages). */
 export interface TranslationContext {

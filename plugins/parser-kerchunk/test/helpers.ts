@@ -1,6 +1,7 @@
 /** Test helpers: in-memory reference sets and reading values through zarrita. */
 import { createHash } from "node:crypto";
-import { type ManifestStore, MemoryReader, ReaderRegistry, registerCodecs } from "@vz/core";
+import { type ManifestStore, MemoryReader, ReaderRegistry } from "@vz/core";
+import { registerCodecs } from "@vz/core/codecs";
 import * as zarr from "zarrita";
 
 registerCodecs();

@@ -5,7 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type ManifestStore, MemoryReader, parseJsonNonFinite } from "@vz/core";
+import { type ManifestStore, MemoryReader } from "@vz/core";
+import { parseJsonNonFinite } from "@vz/core/internal";
 import { describe, expect, it } from "vitest";
 import { parseKerchunkJsonBytes, parseKerchunkReferences, scanKerchunkJson } from "../src/index.js";
 

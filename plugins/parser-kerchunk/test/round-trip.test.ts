@@ -15,12 +15,12 @@ import {
   ManifestArray,
   type ManifestStore,
   type ObjectReader,
-  parseJsonNonFinite,
   ReaderRegistry,
   toKerchunk,
   toVirtualDataset,
   VirtualDataset,
 } from "@vz/core";
+import { parseJsonNonFinite } from "@vz/core/internal";
 import { FileReader, writeKerchunkParquet, writeKerchunkRefs } from "@vz/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKerchunkParser, openParquetReferences } from "../src/index.js";

@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { fromNumpyDtype, isVzError, ManifestArray, type ManifestStore, ReaderRegistry, toNumpyDtype } from "@vz/core";
+import { isVzError, ManifestArray, type ManifestStore, ReaderRegistry } from "@vz/core";
+import { fromNumpyDtype, toNumpyDtype } from "@vz/core/internal";
 import { FileReader } from "@vz/core/node";
 import { describe, expect, it } from "vitest";
 import * as zarr from "zarrita";

@@ -7,7 +7,6 @@ import {
   AbortedError,
   ChunkManifestBuilder,
   createArrayMetadata,
-  encodeVlenUtf8,
   isVzError,
   ManifestArray,
   ManifestGroup,
@@ -18,6 +17,7 @@ import {
   type ObjectReader,
   type ReadOptions,
 } from "@vz/core";
+import { encodeVlenUtf8 } from "@vz/core/codecs";
 import {
   type AttributeValue,
   computeRecordLayout,

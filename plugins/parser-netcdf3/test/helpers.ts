@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { registerCodecs, type ManifestStore } from "@vz/core";
+import { type ManifestStore } from "@vz/core";
+import { registerCodecs } from "@vz/core/codecs";
 import * as zarr from "zarrita";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -5,15 +5,8 @@
  * normalised to vz's `c/i/j` keys. Each failure names the store, the metadata key and the array.
  * @module
  */
-import {
-  type ArrayMetadata,
-  type CodecMetadata,
-  type DataType,
-  fromNumpyDtype,
-  ParseError,
-  UnsupportedFeatureError,
-  validateArrayMetadata,
-} from "@vz/core";
+import { type ArrayMetadata, type CodecMetadata, type DataType, ParseError, UnsupportedFeatureError } from "@vz/core";
+import { fromNumpyDtype, validateArrayMetadata } from "@vz/core/internal";
 import type { ChunkKeyEncoding } from "./chunk-keys.js";
 
 /** Where a metadata document came from, for error messages. */

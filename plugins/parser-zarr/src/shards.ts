@@ -8,13 +8,13 @@ import {
   type ArrayMetadata,
   type ChunkManifest,
   ChunkManifestBuilder,
-  chunkGridShape,
   type CodecMetadata,
   type ObjectReader,
   ParseError,
   type ReadOptions,
   UnsupportedFeatureError,
 } from "@vz/core";
+import { chunkGridShape } from "@vz/core/internal";
 
 const CRC32C_TABLE = (() => {
   const table = new Uint32Array(256);

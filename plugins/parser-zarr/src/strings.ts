@@ -9,8 +9,6 @@ import {
   type ArrayMetadata,
   type ChunkManifest,
   ChunkManifestBuilder,
-  chunkGridShape,
-  loadArray,
   ManifestArray,
   ManifestGroup,
   ManifestStore,
@@ -18,6 +16,7 @@ import {
   ParseError,
   inlinedStringArray,
 } from "@vz/core";
+import { chunkGridShape, loadArray } from "@vz/core/internal";
 
 /** The width in characters of a fixed-length unicode data type, or undefined for other types. */
 export function utf32Width(metadata: ArrayMetadata): number | undefined {

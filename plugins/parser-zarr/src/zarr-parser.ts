@@ -12,19 +12,18 @@ import {
   type ArrayMetadata,
   type ChunkManifest,
   ChunkManifestBuilder,
-  chunkGridShape,
   isVzError,
   ManifestArray,
   ManifestGroup,
   ManifestStore,
   NotFoundError,
   ParseError,
-  parseJsonNonFinite,
   UnsupportedFeatureError,
   type ObjectReader,
   type ReadOptions,
   type VzError,
 } from "@vz/core";
+import { chunkGridShape, parseJsonNonFinite } from "@vz/core/internal";
 import { type ChunkKeyEncoding, parseStoredChunkKey, storedChunkKey } from "./chunk-keys.js";
 import { type ConvertedArray, convertV2Array, convertV3Array, groupAttributes } from "./metadata.js";
 import { innerChunkManifest, shardLayout } from "./shards.js";

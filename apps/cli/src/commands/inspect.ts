@@ -1,4 +1,5 @@
-import { endianOf, InvalidArgumentError, isVzError, type ManifestArray, ManifestGroup, toNumpyDtype } from "@vz/core";
+import { InvalidArgumentError, isVzError, type ManifestArray, ManifestGroup } from "@vz/core";
+import { endianOf, toNumpyDtype } from "@vz/core/internal";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { formatBytes, formatTable } from "../format.js";
 

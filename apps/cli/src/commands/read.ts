@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, readArrayValues, registerCodecs, registerPluginCodecs } from "@vz/core";
+import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, readArrayValues } from "@vz/core";
+import { registerCodecs, registerPluginCodecs } from "@vz/core/codecs";
 import * as zarr from "zarrita";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { importIcechunk } from "../icechunk.js";

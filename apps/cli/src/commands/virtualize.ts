@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import {
-  expandGlob,
   InvalidArgumentError,
   maskedFillValues,
   type ParserPlugin,
@@ -10,6 +9,7 @@ import {
   toVirtualDatatree,
   type VirtualDatatree,
 } from "@vz/core";
+import { expandGlob } from "@vz/core/internal";
 import { writeKerchunk } from "@vz/core/node";
 import { type CliContext, inputUrl, kerchunkRoot, openInput, parserChoice, referenceFolder } from "../context.js";
 import { importIcechunk } from "../icechunk.js";

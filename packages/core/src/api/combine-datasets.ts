@@ -205,7 +205,8 @@ export function toVirtualDatasetFromCombined(result: CombinedDataset<VariableDat
   return new VirtualDataset({ variables: result.variables as Map<string, Variable>, coordNames: result.coordNames, attrs: result.attrs });
 }
 
-type WithoutBackend<O> = Omit<O, "backend">;
+/** Options of a @vz/combine function without `backend`: core supplies the virtual-array backend. */
+export type WithoutBackend<O> = Omit<O, "backend">;
 
 /**
  * Concatenates virtual datasets along `dim` (xarray's `concat`; see @vz/combine).

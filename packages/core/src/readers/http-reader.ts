@@ -196,7 +196,7 @@ function checkRangeArguments(url: string, offset: number, length: number): void 
 }
 
 /** Context of one logical request, for error messages. */
-interface RequestContext {
+export interface RequestContext {
   what: string;
   url: string;
   range?: string;

@@ -3,7 +3,7 @@
  * byte-order helpers.
  * @module
  */
-import { elementByteSize } from "@vz/core";
+import { elementByteSize } from "@vz/core/codecs";
 
 /** The part of zarrita's chunk metadata these codecs use. */
 export interface ChunkMeta {

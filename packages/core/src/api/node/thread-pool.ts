@@ -44,7 +44,7 @@ interface WorkerSetup {
   discoverFrom?: readonly string[];
 }
 
-type SerializedData =
+export type SerializedData =
   | {
       kind: "virtual";
       metadata: ArrayMetadata;
@@ -56,7 +56,7 @@ type SerializedData =
     }
   | { kind: "loaded"; dataType: DataType; shape: number[]; values: LoadedArray["values"]; fillValue: unknown };
 
-interface SerializedDataset {
+export interface SerializedDataset {
   variables: [string, { dims: string[]; attrs: Record<string, unknown>; encoding?: Record<string, unknown>; data: SerializedData }][];
   coordNames: string[];
   attrs: Record<string, unknown>;
