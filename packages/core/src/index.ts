@@ -108,7 +108,7 @@ export type { OpenVirtualDatatreeOptions } from "./api/open-virtual-datatree.js"
 export type { ToVirtualDatasetOptions } from "./dataset/to-virtual-dataset.js";
 export { openManifestStore, openVirtualDataset } from "./api/open-virtual-dataset.js";
 export type { OpenVirtualDatasetOptions } from "./api/open-virtual-dataset.js";
-export { ensureFloat16Array, registerCodecs, VZ_CODEC_NAMES } from "./codecs/register-codecs.js";
+export { addZarritaCodecs, ensureFloat16Array, registerCodecs, VZ_CODEC_NAMES } from "./codecs/register-codecs.js";
 export { CODEC_PACKAGES, missingCodecError, registerPluginCodecs } from "./codecs/plugin-codecs.js";
 export type { ZarrCodecClass } from "./codecs/plugin-codecs.js";
 export { readArrayValues } from "./store/read-values.js";

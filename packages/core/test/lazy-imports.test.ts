@@ -1,0 +1,85 @@
+/**
+ * Start-up cost: importing @vz/core (and @vz/core/node), building a ManifestStore and writing
+ * kerchunk JSON must not load zarrita, hyparquet-writer or the float16 polyfill; the first value
+ * read loads zarrita (and registers vz's codecs: the values decode), the first Parquet file loads
+ * hyparquet-writer. A child `node` process over the built dist/ logs every module it loads (a
+ * module hook writing to stderr synchronously) between phase markers.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+const built = existsSync(`${dist}index.js`) && existsSync(`${dist}node.js`);
+
+const hook = `
+import { writeSync } from "node:fs";
+export async function load(url, context, next) {
+  if (!url.startsWith("node:")) writeSync(2, "LOAD " + url + "\\n");
+  return next(url, context);
+}`;
+
+const script = `
+import { register } from "node:module";
+import { writeSync } from "node:fs";
+register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));
+const mark = (phase) => writeSync(2, "PHASE " + phase + "\\n");
+const core = await import(${JSON.stringify(pathToFileURL(`${dist}index.js`).href)});
+await import(${JSON.stringify(pathToFileURL(`${dist}node.js`).href)});
+mark("imported");
+const { ChunkManifestBuilder, createArrayMetadata, ManifestArray, ManifestGroup, ManifestStore, MemoryReader, toKerchunk, toVirtualDataset, kerchunkToJson, readArrayValues, kerchunkParquetFiles } = core;
+const values = new Float32Array([1.5, -2, 3.25, 1e30, 0, -0.5]);
+const builder = new ChunkManifestBuilder([1, 1]);
+builder.setInlined([0, 0], new Uint8Array(values.buffer));
+const array = new ManifestArray(
+  createArrayMetadata({ shape: [2, 3], dataType: "float32", chunkShape: [2, 3], dimensionNames: ["y", "x"] }),
+  builder.build(),
+  "a",
+);
+const store = new ManifestStore(new ManifestGroup({ arrays: new Map([["a", array]]) }), new MemoryReader());
+const json = kerchunkToJson(toKerchunk(await toVirtualDataset(store)));
+mark("kerchunk-json " + json.length);
+const read = await readArrayValues(store, "a");
+mark("read " + JSON.stringify({ shape: read.shape, data: Array.from(read.data) }));
+let files = 0;
+for await (const file of kerchunkParquetFiles(toKerchunk(await toVirtualDataset(store)))) files++;
+mark("parquet " + files);
+`;
+
+/** Module URLs loaded in each phase (by the marker that ends it), and the markers' texts. */
+function runChild(): { phases: Map<string, string[]>; markers: string[] } {
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`child failed (${run.status}): ${run.stderr}`);
+  const phases = new Map<string, string[]>();
+  const markers: string[] = [];
+  let current: string[] = [];
+  for (const line of run.stderr.split("\n")) {
+    if (line.startsWith("LOAD ")) current.push(line.slice(5));
+    else if (line.startsWith("PHASE ")) {
+      const marker = line.slice(6);
+      markers.push(marker);
+      phases.set(marker.split(" ")[0]!, current);
+      current = [];
+    }
+  }
+  return { phases, markers };
+}
+
+const heavy = (urls: readonly string[], name: string): string[] => urls.filter((url) => url.includes(`/node_modules/${name}/`));
+
+describe.skipIf(!built)(`zarrita, hyparquet-writer and the float16 polyfill load on first use${built ? "" : " (skipped: build @vz/core first)"}`, () => {
+  it("importing core and writing kerchunk JSON loads none of them; a read loads zarrita, a Parquet file hyparquet-writer", () => {
+    const { phases, markers } = runChild();
+    const before = [...(phases.get("imported") ?? []), ...(phases.get("kerchunk-json") ?? [])];
+    expect(before.some((url) => url.endsWith("/dist/index.js"))).toBe(true); // the hook saw core load
+    for (const name of ["zarrita", "hyparquet-writer", "@petamoriken/float16", "numcodecs"]) expect(heavy(before, name), name).toEqual([]);
+    const read = phases.get("read") ?? [];
+    expect(heavy(read, "zarrita").length).toBeGreaterThan(0);
+    expect(heavy(read, "hyparquet-writer")).toEqual([]);
+    // the lazily registered codecs decode: the values come back exactly (float32, C order)
+    expect(markers.find((m) => m.startsWith("read "))).toBe(`read ${JSON.stringify({ shape: [2, 3], data: [1.5, -2, 3.25, 1e30, 0, -0.5].map(Math.fround) })}`);
+    expect(heavy(phases.get("parquet") ?? [], "hyparquet-writer").length).toBeGreaterThan(0);
+    expect(markers.at(-1)).toBe("parquet 2"); // .zmetadata and a/refs.0.parq
+  });
+});
