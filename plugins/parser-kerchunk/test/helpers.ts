@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { type ManifestStore, MemoryReader, ReaderRegistry, registerCodecs } from "@vz/core";
 import * as zarr from "zarrita";
 
-registerCodecs();
+await registerCodecs();
 
 const encoder = new TextEncoder();
 
