@@ -2,7 +2,8 @@
  * Start-up cost: importing @vz/core (and @vz/core/node), building a ManifestStore and writing
  * kerchunk JSON must not load zarrita, hyparquet-writer or the float16 polyfill; the first value
  * read loads zarrita (and registers vz's codecs: the values decode), the first Parquet file loads
- * hyparquet-writer. A child `node` process over the built dist/ logs every module it loads (a
+ * hyparquet-writer; codecs added with `addZarritaCodecs` before that are registered when zarrita
+ * loads. A child `node` process over the built dist/ logs every module it loads (a
  * module hook writing to stderr synchronously) between phase markers.
  */
 import { spawnSync } from "node:child_process";
@@ -28,7 +29,7 @@ const mark = (phase) => writeSync(2, "PHASE " + phase + "\\n");
 const core = await import(${JSON.stringify(pathToFileURL(`${dist}index.js`).href)});
 await import(${JSON.stringify(pathToFileURL(`${dist}node.js`).href)});
 mark("imported");
-const { ChunkManifestBuilder, createArrayMetadata, ManifestArray, ManifestGroup, ManifestStore, MemoryReader, toKerchunk, toVirtualDataset, kerchunkToJson, readArrayValues, kerchunkParquetFiles } = core;
+const { addZarritaCodecs, ChunkManifestBuilder, createArrayMetadata, ManifestArray, ManifestGroup, ManifestStore, MemoryReader, toKerchunk, toVirtualDataset, kerchunkToJson, readArrayValues, kerchunkParquetFiles } = core;
 const values = new Float32Array([1.5, -2, 3.25, 1e30, 0, -0.5]);
 const builder = new ChunkManifestBuilder([1, 1]);
 builder.setInlined([0, 0], new Uint8Array(values.buffer));
@@ -37,11 +38,27 @@ const array = new ManifestArray(
   builder.build(),
   "a",
 );
-const store = new ManifestStore(new ManifestGroup({ arrays: new Map([["a", array]]) }), new MemoryReader());
-const json = kerchunkToJson(toKerchunk(await toVirtualDataset(store)));
+// a codec of our own (bytes XOR 0x5a), added before zarrita is loaded (three times: one entry kept)
+class Xor {
+  kind = "bytes_to_bytes";
+  static fromConfig() { return new Xor(); }
+  encode(bytes) { return bytes.map((b) => b ^ 0x5a); }
+  decode(bytes) { return bytes.map((b) => b ^ 0x5a); }
+}
+for (let i = 0; i < 3; i++) addZarritaCodecs({ test_xor: Xor });
+const xorBuilder = new ChunkManifestBuilder([1]);
+xorBuilder.setInlined([0], new Uint8Array(new Int16Array([7, -300, 12345]).buffer).map((b) => b ^ 0x5a));
+const xored = new ManifestArray(
+  createArrayMetadata({ shape: [3], dataType: "int16", chunkShape: [3], dimensionNames: ["z"], codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "test_xor" }] }),
+  xorBuilder.build(),
+  "b",
+);
+const store = new ManifestStore(new ManifestGroup({ arrays: new Map([["a", array], ["b", xored]]) }), new MemoryReader());
+const json = kerchunkToJson(toKerchunk(await toVirtualDataset(store, { loadableVariables: [] })));
 mark("kerchunk-json " + json.length);
 const read = await readArrayValues(store, "a");
-mark("read " + JSON.stringify({ shape: read.shape, data: Array.from(read.data) }));
+const readXor = await readArrayValues(store, "b");
+mark("read " + JSON.stringify({ shape: read.shape, data: Array.from(read.data), xor: Array.from(readXor.data) }));
 let files = 0;
 for await (const file of kerchunkParquetFiles(toKerchunk(await toVirtualDataset(store)))) files++;
 mark("parquet " + files);
@@ -78,8 +95,10 @@ describe.skipIf(!built)(`zarrita, hyparquet-writer and the float16 polyfill load
     expect(heavy(read, "zarrita").length).toBeGreaterThan(0);
     expect(heavy(read, "hyparquet-writer")).toEqual([]);
     // the lazily registered codecs decode: the values come back exactly (float32, C order)
-    expect(markers.find((m) => m.startsWith("read "))).toBe(`read ${JSON.stringify({ shape: [2, 3], data: [1.5, -2, 3.25, 1e30, 0, -0.5].map(Math.fround) })}`);
+    // and a codec added with addZarritaCodecs before zarrita loaded was registered when it did
+    const expected = { shape: [2, 3], data: [1.5, -2, 3.25, 1e30, 0, -0.5].map(Math.fround), xor: [7, -300, 12345] };
+    expect(markers.find((m) => m.startsWith("read "))).toBe(`read ${JSON.stringify(expected)}`);
     expect(heavy(phases.get("parquet") ?? [], "hyparquet-writer").length).toBeGreaterThan(0);
-    expect(markers.at(-1)).toBe("parquet 2"); // .zmetadata and a/refs.0.parq
+    expect(markers.at(-1)).toBe("parquet 3"); // .zmetadata, a/refs.0.parq and b/refs.0.parq
   });
 });

@@ -130,10 +130,25 @@ export function whenCodecRegistry(add: (registry: CodecRegistry) => void): void 
  * await registerCodecs(); // zarr.get(...) now decodes my_codec
  */
 export function addZarritaCodecs(codecs: Readonly<Record<string, ZarrCodecClass>>): void {
-  whenCodecRegistry((registry) => {
-    for (const [name, codec] of Object.entries(codecs)) if (!registry.has(name)) registry.set(name, async () => codec);
+  if (registryLoaded) {
+    for (const [name, codec] of Object.entries(codecs)) if (!registryLoaded.has(name)) registryLoaded.set(name, async () => codec);
+    return;
+  }
+  // until zarrita loads, one entry per codec name (the first, as the registry would keep it): a
+  // parser that adds its codecs on every parse does not grow a queue
+  for (const [name, codec] of Object.entries(codecs)) if (!waitingClasses.has(name)) waitingClasses.set(name, codec);
+  if (waitingClassesScheduled) return;
+  waitingClassesScheduled = true;
+  waiting.push((registry) => {
+    waitingClassesScheduled = false;
+    for (const [name, codec] of waitingClasses) if (!registry.has(name)) registry.set(name, async () => codec);
+    waitingClasses.clear();
   });
 }
+
+/** Codec classes {@link addZarritaCodecs} holds until zarrita loads. */
+const waitingClasses = new Map<string, ZarrCodecClass>();
+let waitingClassesScheduled = false;
 
 /** Whether {@link registerCodecs} has completed in this copy of @vz/core (then no await is needed). */
 export function codecsRegistered(): boolean {
