@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "@vz/core";
-import * as zarr from "zarrita";
+import type * as zarr from "zarrita";
 
 /** One dimension of a selection after normalisation against the dimension's length. */
 export type DimSelection = { kind: "index"; index: number } | { kind: "slice"; start: number; stop: number; step: number };
@@ -111,9 +111,9 @@ export function parseSelection(text: string | undefined, target: SelectionTarget
   return { dims, shape };
 }
 
-/** The selection as zarrita's `get` takes it. */
-export function toZarritaSelection(selection: Selection): (number | ReturnType<typeof zarr.slice>)[] {
-  return selection.dims.map((d) => (d.kind === "index" ? d.index : zarr.slice(d.start, d.stop, d.step)));
+/** The selection as zarrita's `get` takes it (a slice is zarrita's plain `{ start, stop, step }`, so zarrita need not be loaded here). */
+export function toZarritaSelection(selection: Selection): (number | zarr.Slice)[] {
+  return selection.dims.map((d) => (d.kind === "index" ? d.index : { start: d.start, stop: d.stop, step: d.step }));
 }
 
 /**

@@ -20,7 +20,7 @@ import { type CliContext, createContext } from "../src/context.js";
 import { pathToFileURL } from "node:url";
 import { dataDir, dataFiles, fillValueOf, roundTrip, skipReason } from "./refs-helpers.js";
 
-registerCodecs();
+await registerCodecs();
 
 const DECODE_FAILURE = /unknown codec|unsupported data ?type|not supported|no codec/i;
 

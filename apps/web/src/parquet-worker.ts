@@ -26,10 +26,10 @@ const ZIP_TIME = new Date(Date.UTC(2000, 0, 1));
  * `x.nc.parq/tas/refs.0.parq`), in the order the CLI writes them, stored (Parquet pages are
  * compressed already).
  */
-export function kerchunkParquetZip(refs: KerchunkRefs, folder: string): { zip: Uint8Array; files: number } {
+export async function kerchunkParquetZip(refs: KerchunkRefs, folder: string): Promise<{ zip: Uint8Array; files: number }> {
   const entries: Zippable = {};
   let files = 0;
-  for (const file of kerchunkParquetFiles(refs)) {
+  for await (const file of kerchunkParquetFiles(refs)) {
     entries[`${folder}/${file.path}`] = [file.bytes, { level: 0, mtime: ZIP_TIME }];
     files++;
   }
@@ -38,9 +38,9 @@ export function kerchunkParquetZip(refs: KerchunkRefs, folder: string): { zip: U
 
 const scope = self as unknown as { onmessage: ((event: MessageEvent<ParquetRequest>) => void) | null; postMessage(message: ParquetResponse, transfer?: Transferable[]): void };
 
-scope.onmessage = (event) => {
+scope.onmessage = async (event) => {
   try {
-    const { zip, files } = kerchunkParquetZip(event.data.refs, event.data.folder);
+    const { zip, files } = await kerchunkParquetZip(event.data.refs, event.data.folder);
     scope.postMessage({ ok: true, zip, files }, [zip.buffer]);
   } catch (error) {
     const text = isVzError(error) ? `error [${error.code}]: ${error.message}` : `error: ${error instanceof Error ? error.message : String(error)}`;

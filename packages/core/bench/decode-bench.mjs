@@ -11,7 +11,7 @@ import * as zarr from "zarrita";
 const runs = Number(process.argv[2] ?? 5);
 const zarritaZlib = await zarr.registry.get("numcodecs.zlib")(); // before vz replaces it
 const { registerCodecs, ShuffleCodec } = await import("../dist/index.js");
-registerCodecs();
+await registerCodecs();
 const vzZlib = await zarr.registry.get("numcodecs.zlib")();
 
 const elements = 100 * 150;

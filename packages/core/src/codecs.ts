@@ -6,7 +6,7 @@
  * Browser-safe, like the main entry.
  * @module
  */
-export { ensureFloat16Array, registerCodecs, VZ_CODEC_NAMES } from "./codecs/register-codecs.js";
+export { addZarritaCodecs, ensureFloat16Array, registerCodecs, VZ_CODEC_NAMES } from "./codecs/register-codecs.js";
 export { CODEC_PACKAGES, missingCodecError, registerPluginCodecs } from "./codecs/plugin-codecs.js";
 export type { ZarrCodecClass } from "./codecs/plugin-codecs.js";
 export { Bz2Codec, decodeBzip2 } from "./codecs/bz2.js";

@@ -107,7 +107,7 @@ describe("codecs contributed by parser plugins", () => {
   it("a codec the package declares but its plugin does not provide is a PluginLoadError naming both", async () => {
     const root = writeCodecPackage(mkdtempSync(join(work, "project-")));
     const { registry } = createDiscoveredParserRegistry({ from: [root] });
-    registerPluginCodecs(registry);
+    await registerPluginCodecs(registry);
     const store = storeWith("uint8", [4], new Uint8Array(4), [{ name: "bytes" }, { name: "test_missing" }]);
     const error = await readArrayValues(store as unknown as zarr.Readable, "a").catch((e: unknown) => e);
     expect(isVzError(error, "PLUGIN_LOAD_FAILED")).toBe(true);
@@ -122,7 +122,7 @@ describe("codecs contributed by parser plugins", () => {
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/entry "invert" must be a list of codec names/)]);
   });
 
-  it("a plugin registered in code contributes its codecs by their runtime names", () => {
+  it("a plugin registered in code contributes its codecs by their runtime names", async () => {
     const plugin: ParserPlugin = {
       name: "inline",
       description: "x",
@@ -133,11 +133,11 @@ describe("codecs contributed by parser plugins", () => {
     };
     const registry = new ParserRegistry([plugin]);
     expect([...registry.codecProviders()]).toEqual([["test_inline_codec", "inline"]]);
-    expect(registerPluginCodecs(registry)).toEqual(["test_inline_codec"]);
+    expect(await registerPluginCodecs(registry)).toEqual(["test_inline_codec"]);
     expect((zarr.registry as Map<string, unknown>).has("test_inline_codec")).toBe(true);
     // codecs zarrita or vz core decode themselves are never replaced by a plugin's
     const greedy = new ParserRegistry([{ ...plugin, name: "greedy", codecs: { "numcodecs.zlib": plugin.codecs!.test_inline_codec! } }]);
-    expect(registerPluginCodecs(greedy)).toEqual([]);
+    expect(await registerPluginCodecs(greedy)).toEqual([]);
   });
 
   it("a TIFF codec without @vz/parser-tiff installed is an UnsupportedFeatureError naming codec, file, variable and package", async () => {

@@ -165,8 +165,8 @@ describe("ManifestStore read by zarrita", () => {
   let layout: Layout;
   let store: ManifestStore;
 
-  beforeAll(() => {
-    registerCodecs();
+  beforeAll(async () => {
+    await registerCodecs();
     directory = mkdtempSync(join(tmpdir(), "vz-store-"));
     layout = writeFixture(directory);
     store = buildStore(layout);

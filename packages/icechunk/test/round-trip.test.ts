@@ -42,7 +42,7 @@ function sha256(view: ArrayBufferView): string {
   return createHash("sha256").update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).digest("hex");
 }
 async function readArray(store: unknown, path: string) {
-  registerCodecs();
+  await registerCodecs();
   const array = await zarr.open.v3(zarr.root(store as zarr.Readable).resolve(path), { kind: "array" });
   return zarr.get(array);
 }

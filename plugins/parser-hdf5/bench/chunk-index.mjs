@@ -14,6 +14,11 @@
  *
  * Inputs are generated once by make-bench-files.py into $VZ_BENCH_DIR (default
  * <tmpdir>/vz-hdf5-bench).
+ *
+ * The whole-process CPU of a `--once-vz` child is Node itself (~55 ms, `node -e 0`), module loading
+ * (@vz/core, @vz/core/node, @vz/combine, this parser: ~28 ms; zarrita, hyparquet-writer, fflate
+ * and node:http load only on first use, so they are not part of it) and the cold enumeration.
+ * Latest figures and how they were profiled: docs/benchmarks.md (issue 17 table).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

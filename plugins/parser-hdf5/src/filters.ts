@@ -4,8 +4,17 @@
  * @module
  */
 import { type CodecMetadata, ParseError, UnsupportedFeatureError } from "@vz/core";
-import { unzlibSync } from "fflate";
 import type { Filter } from "./messages.js";
+
+let fflate: typeof import("fflate") | undefined;
+
+/**
+ * Loads the inflater {@link decodeFilters} uses for deflate (fflate), once: only datasets the
+ * parser reads itself need it, so a parse of chunk references never loads it.
+ */
+export async function loadFilterDecoders(): Promise<void> {
+  fflate ??= await import("fflate");
+}
 
 /** HDF5 filter ids. */
 export const FilterId = {
@@ -86,6 +95,8 @@ export function filtersToCodecs(filters: readonly Filter[], elementSize: number,
  * half-millisecond of a DecompressionStream each.
  */
 function inflate(bytes: Uint8Array, expected: number | undefined, url: string, variable: string): Uint8Array {
+  if (!fflate) throw new Error("internal: decodeFilters before loadFilterDecoders()");
+  const { unzlibSync } = fflate;
   try {
     if (expected !== undefined) {
       try {
@@ -119,7 +130,8 @@ function unshuffle(bytes: Uint8Array, elementSize: number): Uint8Array {
 
 /**
  * Undoes a filter pipeline for chunks the parser reads itself (string datasets). Supports deflate,
- * shuffle and fletcher32; anything else raises UnsupportedFeatureError.
+ * shuffle and fletcher32; anything else raises UnsupportedFeatureError. Call
+ * {@link loadFilterDecoders} first.
  */
 export function decodeFilters(
   bytes: Uint8Array,

@@ -26,7 +26,7 @@ import { chunkGridShape } from "@vz/core/internal";
 import { type ChunkIndexInfo, readChunkIndex } from "./chunk-index.js";
 import { iterateBTree2 } from "./btree2.js";
 import { FractalHeap } from "./fractal-heap.js";
-import { decodeFilters, filtersToCodecs } from "./filters.js";
+import { decodeFilters, filtersToCodecs, loadFilterDecoders } from "./filters.js";
 import { GlobalHeap } from "./global-heap.js";
 import { Cursor, formatError, HdfFile, UNDEFINED_ADDRESS } from "./io.js";
 import {
@@ -1077,6 +1077,7 @@ export class Hdf5Parse {
       if (index >= 0 && index < product(grid)) chunks.push({ index, address, size, mask });
     });
     const chunkBytes = product(chunkShape) * type.size;
+    if (info.filters.length > 0) await loadFilterDecoders();
     // Raw chunks are read in batches through the reader's getRanges (which may coalesce
     // neighbouring ranges), not one request or cache lookup at a time, and bypass the metadata
     // block cache; then inflated synchronously.

@@ -71,7 +71,7 @@ function expectedManifest(pieces: string[], grid: number[], chunks: number[]) {
 }
 
 async function readValues(array: ManifestArray): Promise<ArrayLike<number>> {
-  registerCodecs();
+  await registerCodecs();
   const store = new ManifestStore(new ManifestGroup({ arrays: { v: array } }), reader);
   const opened = await zarr.open.v3(zarr.root(store as unknown as zarr.Readable).resolve("v"), { kind: "array" });
   return (await zarr.get(opened)).data as ArrayLike<number>;

@@ -7,7 +7,7 @@ import * as zarr from "zarrita";
 import { expect } from "vitest";
 import { canonicalChunkList, chunkListSha, expectedDataType, type Oracle, type OracleDataset, pythonJson, sha256 } from "./oracle-helpers.js";
 
-registerCodecs();
+await registerCodecs();
 
 /** What one file's check found (for the results table). */
 export interface FileResult {

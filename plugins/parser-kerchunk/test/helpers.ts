@@ -4,7 +4,7 @@ import { type ManifestStore, MemoryReader, ReaderRegistry } from "@vz/core";
 import { registerCodecs } from "@vz/core/codecs";
 import * as zarr from "zarrita";
 
-registerCodecs();
+await registerCodecs();
 
 const encoder = new TextEncoder();
 

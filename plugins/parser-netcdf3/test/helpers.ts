@@ -43,7 +43,7 @@ export function pythonJson(value: unknown): string {
 
 /** Reads every value of array `path` through zarrita over the store. */
 export async function readArray(store: ManifestStore, path: string): Promise<{ data: unknown; shape: number[] }> {
-  registerCodecs();
+  await registerCodecs();
   const array = await zarr.open.v3(zarr.root(store as unknown as zarr.Readable).resolve(path), { kind: "array" });
   const result = await zarr.get(array);
   if (array.shape.length === 0) {

@@ -21,7 +21,7 @@ import {
   type VzError,
 } from "@vz/core";
 import { ByteSource } from "./byte-source.js";
-import { registerTiffCodecs } from "./codecs/register.js";
+import { addTiffCodecs } from "./codecs/register.js";
 import { decodeGeoKeys, epsgCode, geoTransform, parseNodata, pixelCenters } from "./geo-metadata.js";
 import { readTagValues, readTiffStructure, TAG, type Ifd, type TagValue, type TiffStructure } from "./tiff-structure.js";
 
@@ -561,7 +561,7 @@ export async function parseTiff(
   options: TiffParserOptions = {},
   readOptions: ReadOptions = {},
 ): Promise<ManifestStore> {
-  registerTiffCodecs();
+  addTiffCodecs();
   try {
     return await parseTiffInner(url, reader, options, readOptions);
   } catch (error) {

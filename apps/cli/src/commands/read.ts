@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, readArrayValues } from "@vz/core";
 import { registerCodecs, registerPluginCodecs } from "@vz/core/codecs";
-import * as zarr from "zarrita";
+import type * as zarr from "zarrita";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
 import { parseSelection, toZarritaSelection } from "../selection.js";
@@ -75,8 +75,9 @@ async function readIcechunk(
   // zarr-python's null_terminated_bytes (netCDF char arrays) as zarrita 0.7 names it
   const store = withZarritaDataTypes(repositoryStore);
   const path = options.variable!.replace(/^\/+/, "");
+  const zarrita = await import("zarrita");
   try {
-    await zarr.open.v3(zarr.root(store as zarr.Readable).resolve(path), { kind: "array" });
+    await zarrita.open.v3(zarrita.root(store as zarr.Readable).resolve(path), { kind: "array" });
   } catch (cause) {
     if (isVzError(cause)) throw cause;
     throw new InvalidArgumentError(`vz read: no array "${path}" in the Icechunk repository ${location}`, { url: location, variable: path, cause });
@@ -85,9 +86,10 @@ async function readIcechunk(
 }
 
 async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions, url?: string): Promise<number> {
-  registerCodecs(); // an Icechunk store is not a ManifestStore, which would register them itself
-  registerPluginCodecs(context.registry); // codecs of installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...)
-  const array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
+  // an Icechunk store is not a ManifestStore, which would register vz's codecs itself; codecs of
+  // installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...) too
+  const [zarrita] = await Promise.all([import("zarrita"), registerCodecs(), registerPluginCodecs(context.registry)]);
+  const array = await zarrita.open.v3(zarrita.root(store).resolve(path), { kind: "array" });
   // Checked against the shape before anything is read: a bad selection never reaches a reader.
   const selection = parseSelection(options.slice, { variable: path, shape: array.shape, dimensionNames: array.dimensionNames });
   const result = await readArrayValues(store, path, { selection: toZarritaSelection(selection), ...(url ? { url } : {}) });

@@ -3,7 +3,7 @@
  * The dataset is built from the parser's ManifestStore here, not in parsers.
  * @module
  */
-import { registerPluginCodecs } from "../codecs/plugin-codecs.js";
+import { addPluginCodecs } from "../codecs/plugin-codecs.js";
 import { InvalidArgumentError, isVzError, ParseError } from "../errors.js";
 import { toVirtualDataset, type ToVirtualDatasetOptions } from "../dataset/to-virtual-dataset.js";
 import type { VirtualDataset } from "../dataset/virtual-dataset.js";
@@ -50,7 +50,7 @@ export async function openManifestStore(
 ): Promise<{ store: ManifestStore; parserName: string; reason: string; groupApplied: boolean }> {
   if (!options.reader) throw new InvalidArgumentError(`openVirtualDataset(${url}): a reader is required`, { url });
   const registry = options.registry ?? new ParserRegistry();
-  registerPluginCodecs(registry);
+  addPluginCodecs(registry);
   const selection = await registry.select(url, {
     ...(options.parser !== undefined ? { parser: options.parser } : {}),
     reader: options.reader,

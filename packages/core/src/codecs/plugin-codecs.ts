@@ -4,13 +4,14 @@
  * ["<codec>", ...] } }`, so that discovery knows them without importing the module).
  * {@link registerPluginCodecs} adds a lazy loader for each to zarrita's codec registry: reading a
  * reference set (kerchunk, Icechunk) whose chunks use e.g. `imagecodecs_lzw` then imports the
- * TIFF plugin on first decode. Core imports no plugin.
+ * TIFF plugin on first decode. Core imports no plugin, and zarrita only when its registry is
+ * needed ({@link addPluginCodecs} waits for that).
  * @module
  */
-import { registry } from "zarrita";
 import { UnsupportedFeatureError, type VzErrorContext } from "../errors.js";
 import type { ParserRegistry } from "../registry/parser-registry.js";
 import type { CodecChunkMetadata } from "./chunk-size.js";
+import { type CodecRegistry, loadCodecRegistry, whenCodecRegistry } from "./register-codecs.js";
 
 /** A codec class as zarrita's registry holds it (`fromConfig` builds one instance per array). */
 export interface ZarrCodecClass {
@@ -38,23 +39,58 @@ type Loader = (() => Promise<unknown>) & { [PLUGIN_LOADER]?: true };
 /**
  * Adds every codec the plugins of `parsers` provide to zarrita's codec registry, as lazy loaders
  * (the plugin module is imported on first use). Codecs zarrita or vz core already decode are kept;
- * loaders added by an earlier call are replaced. Returns the codec names added.
+ * loaders added by an earlier call are replaced. Loads zarrita (with vz's codecs) when it is not
+ * loaded yet, and resolves to the codec names added.
  * @example
  * const { registry } = createDiscoveredParserRegistry();
- * registerPluginCodecs(registry); // kerchunk refs of LZW TIFFs now decode through @vz/parser-tiff
+ * await registerPluginCodecs(registry); // kerchunk refs of LZW TIFFs now decode through @vz/parser-tiff
  */
-export function registerPluginCodecs(parsers: ParserRegistry): string[] {
-  const map = registry as unknown as Map<string, Loader>;
-  const added: string[] = [];
-  for (const [codec] of parsers.codecProviders()) {
-    const current = map.get(codec);
-    if (current && !current[PLUGIN_LOADER]) continue;
-    const loader: Loader = () => parsers.loadCodec(codec);
-    loader[PLUGIN_LOADER] = true;
-    map.set(codec, loader);
-    added.push(codec);
+export async function registerPluginCodecs(parsers: ParserRegistry): Promise<string[]> {
+  return addTo(await loadCodecRegistry(), parsers);
+}
+
+/**
+ * {@link registerPluginCodecs} without loading zarrita: the loaders are added now when vz has
+ * loaded zarrita's registry, else when it does (a ManifestStore's first read, `readArrayValues`,
+ * `registerCodecs()`). `openManifestStore` / `openVirtualDataset` call this with their registry.
+ */
+export function addPluginCodecs(parsers: ParserRegistry): void {
+  const codecs = [...parsers.codecProviders().keys()];
+  if (codecs.length === 0) return;
+  // until zarrita loads, only the last registry providing each codec matters (bounded, in call order)
+  for (const codec of codecs) {
+    waitingCodecs.delete(codec);
+    waitingCodecs.set(codec, parsers);
   }
+  if (waitingScheduled) return;
+  waitingScheduled = true;
+  whenCodecRegistry((registry) => {
+    waitingScheduled = false;
+    const entries = [...waitingCodecs];
+    waitingCodecs.clear();
+    for (const [codec, provider] of entries) addOne(registry, codec, provider);
+  });
+}
+
+/** Codec → the registry of the latest {@link addPluginCodecs} call that provides it, until zarrita loads. */
+const waitingCodecs = new Map<string, ParserRegistry>();
+let waitingScheduled = false;
+
+function addTo(registry: CodecRegistry, parsers: ParserRegistry): string[] {
+  const added: string[] = [];
+  for (const [codec] of parsers.codecProviders()) if (addOne(registry, codec, parsers)) added.push(codec);
   return added;
+}
+
+/** Adds a lazy loader of `codec` from `parsers`; false when zarrita or vz core decode it already. */
+function addOne(registry: CodecRegistry, codec: string, parsers: ParserRegistry): boolean {
+  const map = registry as unknown as Map<string, Loader>;
+  const current = map.get(codec);
+  if (current && !current[PLUGIN_LOADER]) return false;
+  const loader: Loader = () => parsers.loadCodec(codec);
+  loader[PLUGIN_LOADER] = true;
+  map.set(codec, loader);
+  return true;
 }
 
 /** The error for a codec zarrita has no decoder for, naming the package that provides it when known. */

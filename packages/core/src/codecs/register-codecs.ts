@@ -1,10 +1,10 @@
 /**
  * Adds the codecs vz's parsers emit to zarrita's codec registry, so that `zarr.get` on a
- * ManifestStore decodes every chunk vz can describe.
+ * ManifestStore decodes every chunk vz can describe. zarrita and the float16 polyfill are imported
+ * here on first use ({@link registerCodecs}, a ManifestStore's first read, `readArrayValues`), not
+ * when @vz/core is imported: parsing metadata and writing kerchunk JSON never load them.
  * @module
  */
-import { Float16Array as Float16ArrayPolyfill } from "@petamoriken/float16";
-import { registry } from "zarrita";
 import { Bz2Codec } from "./bz2.js";
 import { assertDecodedLength, chunkByteSize, type CodecChunkMetadata } from "./chunk-size.js";
 import { Fletcher32Codec } from "./fletcher32.js";
@@ -13,6 +13,7 @@ import { LzfCodec } from "./lzf.js";
 import { ShuffleCodec } from "./shuffle.js";
 import { VlenUtf8Codec } from "./vlen-utf8.js";
 import { nativeZlibLoader } from "./zlib.js";
+import type { ZarrCodecClass } from "./plugin-codecs.js";
 
 /** A codec instance as zarrita's pipeline uses it. */
 interface CodecInstance {
@@ -91,11 +92,67 @@ function withDefaultConfiguration(loader: CodecLoader): CodecLoader {
 /**
  * zarrita reads float16 data through `globalThis.Float16Array`, which Node 20 lacks: install
  * @petamoriken/float16's implementation there when the runtime has none (values are then exact
- * IEEE 754 half-precision numbers; a native Float16Array, where present, is left alone).
+ * IEEE 754 half-precision numbers; a native Float16Array, where present, is left alone). The
+ * polyfill is imported on first call.
  */
-export function ensureFloat16Array(): void {
+export async function ensureFloat16Array(): Promise<void> {
+  if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function") return;
+  const { Float16Array: Float16ArrayPolyfill } = await import("@petamoriken/float16");
   if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function") return;
   Object.defineProperty(globalThis, "Float16Array", { value: Float16ArrayPolyfill, writable: true, configurable: true, enumerable: false });
+}
+
+/** zarrita's codec registry: codec name → loader of its class. */
+export type CodecRegistry = Map<string, () => Promise<unknown>>;
+
+let registryLoaded: CodecRegistry | undefined;
+let registryLoading: Promise<CodecRegistry> | undefined;
+/** Additions waiting for zarrita's registry ({@link whenCodecRegistry}), in call order. */
+const waiting: ((registry: CodecRegistry) => void)[] = [];
+
+/**
+ * Runs `add` on zarrita's codec registry: now when vz has loaded it, else right after vz's own
+ * codecs are registered on first load ({@link registerCodecs}). Synchronous and import-free, so
+ * parsers and `openManifestStore` can declare codecs without loading zarrita.
+ */
+export function whenCodecRegistry(add: (registry: CodecRegistry) => void): void {
+  if (registryLoaded) add(registryLoaded);
+  else waiting.push(add);
+}
+
+/**
+ * Adds codec classes to zarrita's registry, keeping entries already there (a user's own decoder,
+ * zarrita's or vz's): at once when vz has loaded zarrita, else when it does ({@link registerCodecs},
+ * a ManifestStore's first read, `readArrayValues`). Use `await registerCodecs()` afterwards before
+ * decoding through zarrita directly on a store that is not a ManifestStore.
+ * @example
+ * addZarritaCodecs({ my_codec: MyCodec });
+ * await registerCodecs(); // zarr.get(...) now decodes my_codec
+ */
+export function addZarritaCodecs(codecs: Readonly<Record<string, ZarrCodecClass>>): void {
+  if (registryLoaded) {
+    for (const [name, codec] of Object.entries(codecs)) if (!registryLoaded.has(name)) registryLoaded.set(name, async () => codec);
+    return;
+  }
+  // until zarrita loads, one entry per codec name (the first, as the registry would keep it): a
+  // parser that adds its codecs on every parse does not grow a queue
+  for (const [name, codec] of Object.entries(codecs)) if (!waitingClasses.has(name)) waitingClasses.set(name, codec);
+  if (waitingClassesScheduled) return;
+  waitingClassesScheduled = true;
+  waiting.push((registry) => {
+    waitingClassesScheduled = false;
+    for (const [name, codec] of waitingClasses) if (!registry.has(name)) registry.set(name, async () => codec);
+    waitingClasses.clear();
+  });
+}
+
+/** Codec classes {@link addZarritaCodecs} holds until zarrita loads. */
+const waitingClasses = new Map<string, ZarrCodecClass>();
+let waitingClassesScheduled = false;
+
+/** Whether {@link registerCodecs} has completed in this copy of @vz/core (then no await is needed). */
+export function codecsRegistered(): boolean {
+  return registryLoaded !== undefined;
 }
 
 /**
@@ -104,15 +161,34 @@ export function ensureFloat16Array(): void {
  * `numcodecs.shuffle` that honours `elementsize`, a `vlen-utf8` that respects view offsets, and a
  * length check on `bytes`. zlib and gzip inflate through `node:zlib` in Node (zarrita's own codecs
  * in browsers); zarrita's `numcodecs.blosc` and `numcodecs.zstd` are kept (they accept a missing
- * configuration). Also makes float16 readable
- * ({@link ensureFloat16Array}).
+ * configuration). Also makes float16 readable ({@link ensureFloat16Array}). zarrita is imported on
+ * the first call; a ManifestStore calls this itself before its first read.
  * @example
  * import { registerCodecs } from "@vz/core";
- * registerCodecs();
+ * await registerCodecs();
  * const values = await zarr.get(await zarr.open(zarr.root(store).resolve("temp"), { kind: "array" }));
  */
-export function registerCodecs(): void {
-  ensureFloat16Array();
+export async function registerCodecs(): Promise<void> {
+  await loadCodecRegistry();
+}
+
+/** zarrita's codec registry with vz's codecs and every addition made so far (loads zarrita on first call). */
+export function loadCodecRegistry(): Promise<CodecRegistry> {
+  registryLoading ??= (async () => {
+    const [{ registry }] = await Promise.all([import("zarrita"), ensureFloat16Array()]);
+    const map = registry as unknown as CodecRegistry;
+    addVzCodecs(map);
+    registryLoaded = map;
+    for (const add of waiting.splice(0)) add(map);
+    return map;
+  })();
+  registryLoading.catch(() => {
+    registryLoading = undefined; // a failed import is retried by the next call
+  });
+  return registryLoading;
+}
+
+function addVzCodecs(registry: CodecRegistry): void {
   const map = registry as unknown as Map<string, CodecLoader> & { [REGISTERED]?: boolean };
   if (map[REGISTERED]) return;
   const fixed = (codec: CodecClass): CodecLoader => () => Promise.resolve(codec);

@@ -4,7 +4,7 @@
  * ObjectReader; a missing chunk is `undefined` (zarrita then uses the fill value).
  * @module
  */
-import { registerCodecs } from "../codecs/register-codecs.js";
+import { codecsRegistered, registerCodecs } from "../codecs/register-codecs.js";
 import { NotFoundError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
@@ -94,8 +94,6 @@ export class ManifestStore {
     this.diagnostics = [...(options.diagnostics ?? [])];
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_STORE_CONCURRENCY));
     this.#coalesceGap = options.coalesceGap ?? DEFAULT_STORE_COALESCE_GAP;
-    // zarrita must know vz's codecs (fletcher32, bz2, lz4h5, lzf, fixed shuffle) to decode chunks.
-    registerCodecs();
   }
 
   /** Resolves a store key to a metadata document, a chunk reference, or nothing. */
@@ -124,7 +122,12 @@ export class ManifestStore {
   async get(key: string, opts?: ReadOptions): Promise<Uint8Array | undefined> {
     const location = this.#locate(key);
     if (!location) return undefined;
-    if (location.kind === "metadata") return metadataDocument(location.node);
+    if (location.kind === "metadata") {
+      // zarrita must know vz's codecs (fletcher32, bz2, lz4h5, lzf, fixed shuffle) before it builds
+      // an array's codec pipeline from this document: load and register them on the first read
+      if (!codecsRegistered()) await registerCodecs();
+      return metadataDocument(location.node);
+    }
     const entry = location.array.manifest.get(location.coords);
     if (!entry) return undefined;
     if ("data" in entry) return entry.data;
@@ -196,6 +199,7 @@ export class ManifestStore {
     const location = this.#locate(key);
     if (!location) return undefined;
     if (location.kind === "metadata") {
+      if (!codecsRegistered()) await registerCodecs();
       const bytes = metadataDocument(location.node);
       return "suffixLength" in range ? bytes.subarray(bytes.length - range.suffixLength) : bytes.subarray(range.offset, range.offset + range.length);
     }

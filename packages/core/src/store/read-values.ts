@@ -3,9 +3,10 @@
  * store) with vz's codecs: float16 readable, selections with no elements (a zero-length
  * dimension, an empty slice) give an empty result instead of failing inside zarrita, and a chunk
  * codec nobody provides is a typed error naming the codec and the package that provides it.
+ * zarrita is imported on the first call.
  * @module
  */
-import * as zarr from "zarrita";
+import type * as zarr from "zarrita";
 import { missingCodecError, unknownCodecOf } from "../codecs/plugin-codecs.js";
 import { registerCodecs } from "../codecs/register-codecs.js";
 import { InvalidArgumentError, isVzError, ReadError } from "../errors.js";
@@ -38,7 +39,7 @@ const EMPTY: Record<string, () => ArrayLike<unknown>> = {
 };
 
 /** Output shape of `selection` over `shape` (numbers drop their dimension); throws for an index out of range. */
-function selectionShape(shape: readonly number[], selection: ArraySelection, path: string): number[] {
+function selectionShape(zarrita: typeof zarr, shape: readonly number[], selection: ArraySelection, path: string): number[] {
   const out: number[] = [];
   shape.forEach((extent, d) => {
     const entry = selection[d] ?? null;
@@ -48,7 +49,7 @@ function selectionShape(shape: readonly number[], selection: ArraySelection, pat
         throw new InvalidArgumentError(`variable "${path}": index ${entry} is out of range for dimension ${d} of length ${extent}`, { variable: path });
       }
     } else {
-      const [start, stop, step] = zarr._zarrita_internal_sliceIndices(entry, extent);
+      const [start, stop, step] = zarrita._zarrita_internal_sliceIndices(entry, extent);
       out.push(Math.max(0, Math.ceil((stop - start) / step)));
     }
   });
@@ -65,11 +66,11 @@ export async function readArrayValues(
   path: string,
   options: { selection?: ArraySelection; url?: string } = {},
 ): Promise<ArrayValues> {
-  registerCodecs();
+  const [zarrita] = await Promise.all([import("zarrita"), registerCodecs()]);
   const context = { variable: path, ...(options.url ? { url: options.url } : {}) };
   let array: zarr.Array<zarr.DataType, zarr.Readable>;
   try {
-    array = await zarr.open.v3(zarr.root(store).resolve(path), { kind: "array" });
+    array = await zarrita.open.v3(zarrita.root(store).resolve(path), { kind: "array" });
   } catch (cause) {
     if (isVzError(cause)) throw cause;
     throw new ReadError(`${options.url ? `${options.url}: ` : ""}cannot open variable "${path}": ${(cause as Error).message}`, { ...context, cause });
@@ -78,13 +79,13 @@ export async function readArrayValues(
   if (selection.length !== array.shape.length) {
     throw new InvalidArgumentError(`variable "${path}": the selection has ${selection.length} entries, the array has ${array.shape.length} dimensions`, context);
   }
-  const shape = selectionShape(array.shape, selection, path);
+  const shape = selectionShape(zarrita, array.shape, selection, path);
   if (shape.some((extent) => extent === 0)) {
     // zarrita's indexer fails on selections with no elements; the answer is known without reading
     return { dtype: array.dtype, shape, data: (EMPTY[array.dtype] ?? (() => []))() };
   }
   try {
-    const result = (await zarr.get(array, selection)) as unknown;
+    const result = (await zarrita.get(array, selection)) as unknown;
     if (typeof result !== "object" || result === null) return { dtype: array.dtype, shape: [], data: result as number };
     const chunk = result as { data: ArrayLike<unknown>; shape: number[] };
     return { dtype: array.dtype, shape: chunk.shape, data: chunk.data };

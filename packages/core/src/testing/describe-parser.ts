@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
-import { registerCodecs } from "../codecs/register-codecs.js";
+import { registerCodecs, VZ_CODEC_NAMES } from "../codecs/register-codecs.js";
 import { isVzError, type VzErrorCode } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import type { ArrayMetadata } from "../manifest/metadata.js";
@@ -270,7 +270,6 @@ export async function assertChunkRefsInside(store: ManifestStore, reader: Object
 
 /** Whether zarrita (with vz's codecs registered) can decode an array of this metadata. */
 export function isDecodableByZarrita(metadata: ArrayMetadata): boolean {
-  registerCodecs();
   // fixed-length byte strings are served to zarrita as its `v2:S<n>`; fixed-length UTF-32 is not
   if (metadata.data_type.startsWith("fixed_length_utf32")) return false;
   const known = zarr.registry as unknown as Map<string, unknown>;
@@ -281,7 +280,7 @@ export function isDecodableByZarrita(metadata: ArrayMetadata): boolean {
     codecs.every((codec: { name: string; configuration?: Record<string, unknown> }) =>
       codec.name === "sharding_indexed"
         ? decodable(codec.configuration?.codecs) && decodable(codec.configuration?.index_codecs)
-        : known.has(codec.name),
+        : known.has(codec.name) || VZ_CODEC_NAMES.includes(codec.name),
     );
   return decodable(metadata.codecs);
 }
@@ -292,7 +291,7 @@ export async function readArrayThroughZarrita(
   path: string,
   options: { maxReadBytes?: number } = {},
 ): Promise<{ values: ArrayLike<unknown>; shape: number[]; partial: boolean }> {
-  registerCodecs();
+  await registerCodecs();
   const node = store.group.resolve(path);
   if (!(node instanceof ManifestArray)) throw new Error(`${path}: not an array of the store`);
   const opened = await zarr.open.v3(zarr.root(store as unknown as zarr.Readable).resolve(path), { kind: "array" });

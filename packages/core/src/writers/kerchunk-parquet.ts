@@ -11,10 +11,9 @@
  * reference `[url]` has offset = size = 0. Each record file holds the rows up to the last chunk
  * of the grid (the last file of a field may be shorter than N rows).
  * This module builds the files in memory (platform neutral); `writeKerchunkParquet` in
- * `@vz/core/node` writes them atomically.
+ * `@vz/core/node` writes them atomically. hyparquet-writer is imported on first use.
  * @module
  */
-import { parquetWriteBuffer } from "hyparquet-writer";
 import { InvalidArgumentError, UnsupportedFeatureError } from "../errors.js";
 import { attributesToJson, type KerchunkRefs } from "./kerchunk.js";
 
@@ -153,11 +152,13 @@ function renderUrl(url: string, templates: Record<string, string> | undefined, k
 
 /**
  * The files of a Parquet reference directory for `refs`: `.zmetadata` first, then each field's
- * record files (`<field>/refs.<i>.parq`, Snappy-compressed, no statistics).
+ * record files (`<field>/refs.<i>.parq`, Snappy-compressed, no statistics). Asynchronous because
+ * the Parquet encoder (hyparquet-writer) is loaded on first use; invalid references reject the
+ * first `next()`.
  * @example
- * for (const file of kerchunkParquetFiles(toKerchunk(vds), { recordSize: 10_000 })) console.log(file.path);
+ * for await (const file of kerchunkParquetFiles(toKerchunk(vds), { recordSize: 10_000 })) console.log(file.path);
  */
-export function* kerchunkParquetFiles(refs: KerchunkRefs, options: KerchunkParquetOptions = {}): Generator<KerchunkParquetFile> {
+export async function* kerchunkParquetFiles(refs: KerchunkRefs, options: KerchunkParquetOptions = {}): AsyncGenerator<KerchunkParquetFile> {
   const recordSize = options.recordSize ?? DEFAULT_RECORD_SIZE;
   if (!Number.isSafeInteger(recordSize) || recordSize < 1) {
     throw new InvalidArgumentError(`kerchunk parquet: recordSize ${recordSize} is not a positive integer`);
@@ -245,6 +246,7 @@ export function* kerchunkParquetFiles(refs: KerchunkRefs, options: KerchunkParqu
     }
   }
   const zmetadata = attributesToJson({ metadata, record_size: recordSize });
+  const { parquetWriteBuffer } = await import("hyparquet-writer");
   yield { path: ".zmetadata", bytes: new TextEncoder().encode(zmetadata) };
   for (const field of fields.values()) {
     const records = Math.ceil(field.chunkCount / recordSize);

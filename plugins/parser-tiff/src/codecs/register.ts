@@ -5,7 +5,7 @@
  * @module
  */
 import type { ZarrCodecClass } from "@vz/core";
-import { registry } from "zarrita";
+import { addZarritaCodecs, registerCodecs } from "@vz/core/codecs";
 import { JpegCodec } from "./jpeg.js";
 import { LzwCodec } from "./lzw.js";
 import { PackBitsCodec } from "./packbits.js";
@@ -32,21 +32,23 @@ export const TIFF_CODECS: Readonly<Record<(typeof TIFF_CODEC_NAMES)[number], Zar
   vz_zero_pad: ZeroPadCodec as unknown as ZarrCodecClass,
 };
 
-type Registry = Map<string, () => Promise<unknown>>;
-
 /**
- * Adds the TIFF decoders to zarrita's registry (idempotent; entries already present are kept). Readers of references do not need
- * this when they pass a ParserRegistry holding the TIFF plugin to `openManifestStore` (or call
- * `registerPluginCodecs`), which adds the same codecs lazily.
+ * Adds the TIFF decoders to zarrita's registry (idempotent; entries already present are kept) and
+ * resolves once zarrita (loaded on first use) has them. Readers of references do not need this
+ * when they pass a ParserRegistry holding the TIFF plugin to `openManifestStore` (or call
+ * `registerPluginCodecs`), which adds the same codecs lazily; a ManifestStore made by this parser
+ * adds them before its first read.
  * @example
  * import { registerTiffCodecs } from "@vz/parser-tiff";
- * registerTiffCodecs(); // then zarr.open(...) / zarr.get(...) decode LZW, JPEG, predictors
+ * await registerTiffCodecs(); // then zarr.open(...) / zarr.get(...) decode LZW, JPEG, predictors
  */
-export function registerTiffCodecs(): void {
-  const target = registry as unknown as Registry;
-  for (const name of TIFF_CODEC_NAMES) {
-    // an entry already there is kept: a user's own decoder, or the same class added by registerPluginCodecs
-    const codec = TIFF_CODECS[name];
-    if (!target.has(name)) target.set(name, async () => codec);
-  }
+export async function registerTiffCodecs(): Promise<void> {
+  addTiffCodecs();
+  await registerCodecs();
+}
+
+/** {@link registerTiffCodecs} without loading zarrita: added when vz loads its registry (the store's first read). */
+export function addTiffCodecs(): void {
+  // an entry already there is kept: a user's own decoder, or the same class added by registerPluginCodecs
+  addZarritaCodecs(TIFF_CODECS);
 }

@@ -58,15 +58,23 @@ export class FileReader implements ObjectReader {
       mapError(error, url);
     }
     try {
-      const { size } = await handle.stat();
-      if (offset + length > size) {
-        throw new RangeNotSatisfiableError(`range ${offset}+${length} passes the end of ${url} (${size} bytes)`, { url });
+      if (length === 0) {
+        const { size } = await handle.stat();
+        if (offset > size) throw new RangeNotSatisfiableError(`range ${offset}+0 passes the end of ${url} (${size} bytes)`, { url });
+        return new Uint8Array(0);
       }
       const buffer = new Uint8Array(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
-        if (bytesRead === 0) throw new ReadError(`short read of ${url} at ${offset + done}`, { url });
+        if (bytesRead === 0) {
+          // no stat per request: a range past the end shows as a short read; only then is the size looked up
+          const { size } = await handle.stat();
+          if (offset + length > size) {
+            throw new RangeNotSatisfiableError(`range ${offset}+${length} passes the end of ${url} (${size} bytes)`, { url });
+          }
+          throw new ReadError(`short read of ${url} at ${offset + done}`, { url });
+        }
         done += bytesRead;
       }
       return buffer;

@@ -4,24 +4,39 @@
  * headers.get, a streamed body with `getReader()` and `cancel()`). Node's global fetch (undici)
  * costs ~1 ms of CPU per request in web streams and bookkeeping; this costs ~0.3 ms, which is what
  * reading hundreds of chunks at wire speed needs. Redirects are never followed here: HttpReader
- * follows them itself (`"manual"`), checking each target.
+ * follows them itself (`"manual"`), checking each target. `node:http` / `node:https` are imported
+ * on the first request (a process that reads only local files never loads them).
  * @module
  */
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Agent as HttpAgent, IncomingMessage } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
 
 /** Sockets per origin the agents keep open at most (a selection reads up to this many chunks at once). */
 export const NODE_FETCH_MAX_SOCKETS = 256;
 
-let agents: { http: HttpAgent; https: HttpsAgent } | undefined;
+/** node:http / node:https and their keep-alive agents, loaded on the first request. */
+interface Transport {
+  httpRequest: typeof import("node:http").request;
+  httpsRequest: typeof import("node:https").request;
+  http: HttpAgent;
+  https: HttpsAgent;
+}
 
-function agentsOnce(): { http: HttpAgent; https: HttpsAgent } {
-  // keep-alive sockets must not keep a finished process alive: unref'd while idle (Node's agents do so with keepAlive)
-  agents ??= {
-    http: new HttpAgent({ keepAlive: true, maxSockets: NODE_FETCH_MAX_SOCKETS }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: NODE_FETCH_MAX_SOCKETS }),
-  };
-  return agents;
+let transport: Transport | undefined;
+let transportLoading: Promise<Transport> | undefined;
+
+function loadTransport(): Promise<Transport> {
+  transportLoading ??= Promise.all([import("node:http"), import("node:https")]).then(([http, https]) => {
+    // keep-alive sockets must not keep a finished process alive: unref'd while idle (Node's agents do so with keepAlive)
+    transport = {
+      httpRequest: http.request,
+      httpsRequest: https.request,
+      http: new http.Agent({ keepAlive: true, maxSockets: NODE_FETCH_MAX_SOCKETS }),
+      https: new https.Agent({ keepAlive: true, maxSockets: NODE_FETCH_MAX_SOCKETS }),
+    };
+    return transport;
+  });
+  return transportLoading;
 }
 
 function headerRecord(headers: unknown): Record<string, string> {
@@ -109,9 +124,25 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
   headers["accept-encoding"] ??= "identity";
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
+  if (transport) return sendRequest(transport, parsed, url, headers, init, signal);
+  return loadTransport().then((loaded) => {
+    if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+    return sendRequest(loaded, parsed, url, headers, init, signal);
+  });
+}
+
+/** One request over the loaded transport. */
+function sendRequest(
+  transport: Transport,
+  parsed: URL,
+  url: string,
+  headers: Record<string, string>,
+  init: RequestInit,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
   const secure = parsed.protocol === "https:";
-  const send = secure ? httpsRequest : httpRequest;
-  const { http, https } = agentsOnce();
+  const send = secure ? transport.httpsRequest : transport.httpRequest;
+  const { http, https } = transport;
   return new Promise<Response>((resolve, reject) => {
     const request = send(parsed, { method: init.method ?? "GET", headers, agent: secure ? https : http, ...(signal ? { signal } : {}) }, (message) => {
       const status = message.statusCode ?? 0;

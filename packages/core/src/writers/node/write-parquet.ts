@@ -52,7 +52,7 @@ export async function writeKerchunkParquet(refs: KerchunkRefs, dir: string, opti
   try {
     await mkdir(temporary);
     const made = new Set<string>([temporary]);
-    for (const file of kerchunkParquetFiles(refs, options)) {
+    for await (const file of kerchunkParquetFiles(refs, options)) {
       const path = join(temporary, ...file.path.split("/"));
       if (!path.startsWith(temporary + "/")) throw new WriteError(`cannot write ${target}: file name "${file.path}" leaves the directory`, { url: target });
       const folder = dirname(path);
