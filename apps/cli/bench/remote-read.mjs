@@ -7,7 +7,7 @@
 // Run: pnpm build && node apps/cli/bench/remote-read.mjs [runs=3]
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,11 +21,23 @@ mkdirSync(work, { recursive: true });
 const file = join(work, "remote-zlib.nc");
 const vzBin = join(repo, "apps/cli/dist/bin.js");
 
-if (!existsSync(join(shared, "range_server.py"))) {
-  console.log(JSON.stringify({ bench: "read through refs", skipped: `${shared}/range_server.py not found` }));
+const skip = (why) => {
+  console.log(JSON.stringify({ bench: "read through refs", skipped: why }));
   process.exit(0);
-}
+};
+if (!existsSync(join(shared, "range_server.py"))) skip(`${shared}/range_server.py not found`);
+if (!existsSync(python)) skip(`${python} not found (it runs the range server)`);
+const canImport = (modules) => {
+  try {
+    execFileSync(python, ["-c", `import ${modules}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const havePeer = canImport("xarray, fsspec, zarr");
 if (!existsSync(file)) {
+  if (!canImport("netCDF4, numpy")) skip(`${file} is missing and netCDF4/numpy are not there to write it`);
   console.error("generating", file, "(once)…");
   execFileSync(python, ["-c", `
 import netCDF4, numpy as np
@@ -75,8 +87,9 @@ async function startServer() {
 
 const contenders = {
   "vz read (whole process)": (s) => [process.execPath, [vzBin, "read", s.refs, "--parser", "kerchunk", "--var", "ta", "--slice", "100:400,0:10,0:10", "--json", "--allow", s.base]],
-  "xarray + fsspec ReferenceFileSystem": (s) => [python, ["-c", peer, s.refs]],
+  ...(havePeer ? { "xarray + fsspec ReferenceFileSystem": (s) => [python, ["-c", peer, s.refs]] } : {}),
 };
+const load = [loadavg()[0]];
 const results = new Map();
 const sums = new Map();
 for (let r = 0; r < runs; r++) {
@@ -99,6 +112,7 @@ for (let r = 0; r < runs; r++) {
       server.close();
     }
   }
+  load.push(loadavg()[0]);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [...results].map(([name, list]) => ({
@@ -111,7 +125,13 @@ const rows = [...results].map(([name, list]) => ({
 }));
 console.log(
   JSON.stringify(
-    { bench: "read 300 chunks through kerchunk refs over HTTP (50 ms latency, 100 MB/s)", runs, rows, vzOverPeer: Number((rows[0].seconds / rows[1].seconds).toFixed(3)) },
+    {
+      bench: "read 300 chunks through kerchunk refs over HTTP (50 ms latency, 100 MB/s)",
+      runs,
+      rows,
+      ...(havePeer ? { vzOverPeer: Number((rows[0].seconds / rows[1].seconds).toFixed(3)) } : { peer: "skipped: xarray/fsspec/zarr not importable by " + python }),
+      loadAverage: `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} (1-minute, during the run) on ${cpus().length} cores`,
+    },
     null,
     2,
   ),

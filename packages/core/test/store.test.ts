@@ -305,6 +305,34 @@ describe("ManifestStore batches the chunk reads of a selection", () => {
     expect(peak()).toBe(3);
   });
 
+  it("answers the reads of each request as it returns, not when the file's last request does", async () => {
+    // chunks 0-1 back to back (one request), chunk 2 far away (another), which takes 200 ms
+    const bytes = new Uint8Array(1 << 20);
+    bytes.set(new Uint8Array(Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]).buffer).subarray(0, 32), 0);
+    bytes.set(new Uint8Array(Int32Array.from([9, 10, 11, 12]).buffer), 900_000);
+    const inner = new MemoryReader().put("memory://t/c.bin", bytes);
+    const requests: number[] = [];
+    const reader = Object.assign(Object.create(inner) as MemoryReader, {
+      async getRange(url: string, offset: number, length: number) {
+        requests.push(offset);
+        await new Promise((resolve) => setTimeout(resolve, offset === 900_000 ? 200 : 1));
+        return inner.getRange(url, offset, length);
+      },
+    });
+    const builder = new ChunkManifestBuilder([3]).set([0], "memory://t/c.bin", 0, 16).set([1], "memory://t/c.bin", 16, 16).set([2], "memory://t/c.bin", 900_000, 16);
+    const z = new ManifestArray(createArrayMetadata({ shape: [12], dataType: "int32", chunkShape: [4] }), builder.build(), "z");
+    const store = new ManifestStore(new ManifestGroup({ arrays: { z } }), reader);
+    const started = performance.now();
+    const settled: number[] = [];
+    const reads = ["z/c/0", "z/c/1", "z/c/2"].map((key, i) => store.get(key).then((value) => ((settled[i] = performance.now() - started), value)));
+    const values = await Promise.all(reads);
+    expect(values.map((v) => Array.from(new Int32Array(v!.slice().buffer)))).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+    expect(requests.sort((a, b) => a - b)).toEqual([0, 900_000]);
+    expect(settled[0]).toBeLessThan(150);
+    expect(settled[1]).toBeLessThan(150);
+    expect(settled[2]).toBeGreaterThanOrEqual(190);
+  });
+
   it("a failed read fails the reads merged with it and leaves the others", async () => {
     const { store } = fixture({ coalesceGap: 0 });
     const reads = await Promise.allSettled([store.get("x/c/0"), store.get("x/c/1"), store.get("x/c/25")]);

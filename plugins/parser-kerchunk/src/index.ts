@@ -11,7 +11,7 @@ import { type KerchunkParserOptions, parseKerchunk, sniffKerchunk } from "./kerc
 
 export { parseKerchunk, sniffKerchunk } from "./kerchunk-parser.js";
 export type { KerchunkParserOptions } from "./kerchunk-parser.js";
-export { chunkIndexOf, describeReferenceSets, parseKerchunkJsonBytes, parseKerchunkReferences, ReferenceSetListError } from "./json-references.js";
+export { chunkIndexOf, describeReferenceSets, JSON_SCANNER_MIN_BYTES, parseKerchunkJsonBytes, parseKerchunkReferences, ReferenceSetListError } from "./json-references.js";
 export type { ReferenceSetSummary } from "./json-references.js";
 export { scanKerchunkJson } from "./json-scanner.js";
 export type { ScanPass, ScanVisitor } from "./json-scanner.js";

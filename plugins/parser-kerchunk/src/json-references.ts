@@ -45,7 +45,21 @@ export interface JsonReferenceOptions extends KerchunkReadOptions {
    * {@link ReferenceSetListError} that lists the sets.
    */
   item?: number;
+  /**
+   * How a version-1 document is read: "auto" (default) uses the byte scanner for documents of
+   * {@link JSON_SCANNER_MIN_BYTES} and more, native `JSON.parse` below; "always" / "never" force one
+   * way. Both give the same store; this only trades speed and memory.
+   */
+  jsonScanner?: "auto" | "always" | "never";
 }
+
+/**
+ * Documents from this size (2 MiB, ~30,000 references) go through the byte scanner. Below it,
+ * native `JSON.parse` wins: the scanner's byte loops run mostly before V8 has compiled them
+ * (a 340 KB file of 4,500 references took ~50 ms of CPU scanned against ~20 ms parsed, in a
+ * fresh process), while from a few MB the scanner is ahead and holds no object per reference.
+ */
+export const JSON_SCANNER_MIN_BYTES = 2 * 1024 * 1024;
 
 /** What one reference set of a list holds (see {@link describeReferenceSets}). */
 export interface ReferenceSetSummary {
@@ -222,8 +236,9 @@ export async function parseKerchunkReferences(
 }
 
 /**
- * Builds a ManifestStore from the bytes of a kerchunk JSON file: the byte scanner for the
- * common version-1 shape, `JSON.parse` + {@link parseKerchunkReferences} for everything else.
+ * Builds a ManifestStore from the bytes of a kerchunk JSON file: the byte scanner for large
+ * documents of the common version-1 shape (see {@link JsonReferenceOptions.jsonScanner}),
+ * `JSON.parse` + {@link parseKerchunkReferences} for everything else.
  */
 export async function parseKerchunkJsonBytes(
   bytes: Uint8Array,
@@ -236,7 +251,9 @@ export async function parseKerchunkJsonBytes(
   const templates: Record<string, string> = {};
   const metadataEntries: [string, unknown][] = [];
   // (a list of reference sets, or an `item` to check, goes through JSON.parse)
-  const scanned = options.item === undefined && scanKerchunkJson(
+  const scanner = options.jsonScanner ?? "auto";
+  const useScanner = scanner === "always" || (scanner === "auto" && bytes.length >= JSON_SCANNER_MIN_BYTES);
+  const scanned = useScanner && options.item === undefined && scanKerchunkJson(
     bytes,
     { template: (name, value) => (templates[name] = value), text: (key, value) => metadataEntries.push([key, value]), range: () => undefined },
     "metadata",

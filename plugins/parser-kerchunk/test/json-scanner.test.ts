@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ManifestStore, MemoryReader } from "@vz/core";
 import { parseJsonNonFinite } from "@vz/core/internal";
 import { describe, expect, it } from "vitest";
-import { parseKerchunkJsonBytes, parseKerchunkReferences, scanKerchunkJson } from "../src/index.js";
+import { JSON_SCANNER_MIN_BYTES, parseKerchunkJsonBytes, parseKerchunkReferences, scanKerchunkJson } from "../src/index.js";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -35,7 +35,7 @@ function describeStore(store: ManifestStore): unknown {
 
 async function bothWays(text: string, url: string, options = {}): Promise<{ fast: unknown; slow: unknown }> {
   const reader = new MemoryReader();
-  const fast = describeStore(await parseKerchunkJsonBytes(encode(text), url, reader, options));
+  const fast = describeStore(await parseKerchunkJsonBytes(encode(text), url, reader, { ...options, jsonScanner: "always" }));
   const slow = describeStore(await parseKerchunkReferences(parseJsonNonFinite(text), url, reader, options));
   return { fast, slow };
 }
@@ -103,5 +103,30 @@ describe("json scanner", () => {
     }
     expect(files).toBeGreaterThan(80);
     expect(scanned).toBeGreaterThan(80);
+  });
+
+  it("reads documents from JSON_SCANNER_MIN_BYTES with the scanner by default, smaller ones with JSON.parse, to the same store", async () => {
+    // 2 arrays; chunk URLs from a template and literal; one inlined chunk; enough references to pass the threshold
+    const zarray = (n: number) => JSON.stringify(JSON.stringify({ zarr_format: 2, shape: [n * 4], chunks: [4], dtype: "<f4", compressor: null, filters: null, fill_value: 0, order: "C" }));
+    const build = (n: number): string => {
+      const parts = [`".zgroup":"{\\"zarr_format\\":2}"`, `"a/.zarray":${zarray(n)}`, `"b/.zarray":${zarray(n)}`];
+      for (let i = 0; i < n; i++) parts.push(`"a/${i}":["{{u}}",${16 * i},16]`, `"b/${i}":["memory://data/b${i % 7}.bin",${8 * i},16]`);
+      parts.push(`"a/0":"base64:AAAAAAAAgD8AAABAAABAQA=="`);
+      return `{"version":1,"templates":{"u":"memory://data/a.bin"},"refs":{${parts.join(",")}}}`;
+    };
+    const reader = new MemoryReader();
+    const large = build(40_000);
+    const small = build(50);
+    expect(encode(large).length).toBeGreaterThanOrEqual(JSON_SCANNER_MIN_BYTES);
+    expect(encode(small).length).toBeLessThan(JSON_SCANNER_MIN_BYTES);
+    for (const text of [large, small]) {
+      const auto = describeStore(await parseKerchunkJsonBytes(encode(text), "memory://refs.json", reader));
+      const scanned = describeStore(await parseKerchunkJsonBytes(encode(text), "memory://refs.json", reader, { jsonScanner: "always" }));
+      const parsed = describeStore(await parseKerchunkJsonBytes(encode(text), "memory://refs.json", reader, { jsonScanner: "never" }));
+      expect(scanned).toEqual(parsed);
+      expect(auto).toEqual(parsed);
+      const a = (auto as { arrays: [string, string, [unknown, unknown][]][] }).arrays.find(([path]) => path === "a")!;
+      expect(a[2].length).toBe(text === large ? 40_000 : 50);
+    }
   });
 });

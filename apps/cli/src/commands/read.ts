@@ -115,7 +115,8 @@ async function printArray(context: CliContext, store: zarr.Readable, path: strin
       note = "not decoded: the variable has no _FillValue, missing_value, scale_factor or add_offset";
     }
   } else {
-    values = Array.from(raw, plain);
+    // numbers straight from a typed array: Array.from without a per-element callback is native
+    values = isNumberArray(raw) ? Array.from(raw) : Array.from(raw, plain);
     const packed = ["scale_factor", "add_offset"].filter((name) => Object.hasOwn(array.attrs, name));
     if (packed.length > 0) note = `raw stored values: the variable has ${packed.join(" and ")}; --decode applies them`;
   }
@@ -127,6 +128,11 @@ async function printArray(context: CliContext, store: zarr.Readable, path: strin
   }
   if (note) context.err(`${note}\n`);
   return 0;
+}
+
+/** Whether `values` is a typed array of numbers (not of BigInts, which JSON cannot hold). */
+function isNumberArray(values: ArrayLike<unknown>): values is ArrayLike<number> & Iterable<number> {
+  return ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array);
 }
 
 /** The elements of a fixed-length byte string array as text: printable ASCII kept, other bytes as \xNN. */

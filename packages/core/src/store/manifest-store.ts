@@ -8,7 +8,7 @@ import { codecsRegistered, registerCodecs } from "../codecs/register-codecs.js";
 import { NotFoundError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
-import { coalesceRanges, type ObjectReader, type ReadOptions } from "../readers/object-reader.js";
+import { DEFAULT_MAX_COALESCED, type ObjectReader, type ReadOptions } from "../readers/object-reader.js";
 
 /**
  * Default number of chunk requests a ManifestStore keeps in flight at once: 256, so that a
@@ -69,6 +69,33 @@ function metadataDocument(node: ManifestGroup | ManifestArray): Uint8Array {
   const fill = metadata.fill_value;
   const fillValue = typeof fill === "string" ? fill : Array.isArray(fill) ? String.fromCharCode(...(fill as number[])) : "";
   return encodeJson({ ...metadata, data_type: `v2:S${fixed[1]}`, fill_value: fillValue });
+}
+
+/** Largest request that merging reads produces (unless one read alone is larger): 16 MiB, as `coalesceRanges`. */
+const MAX_COALESCED = DEFAULT_MAX_COALESCED;
+
+/**
+ * Groups reads of one file by offset: a read that starts within `maxGap` bytes of the end of the
+ * group before it joins that group, as long as the group stays under {@link MAX_COALESCED}.
+ */
+function coalesceGroups(reads: readonly PendingRead[], maxGap: number): PendingRead[][] {
+  const sorted = [...reads].sort((a, b) => a.offset - b.offset);
+  const groups: PendingRead[][] = [];
+  let group: PendingRead[] | undefined;
+  let groupStart = 0;
+  let groupEnd = 0;
+  for (const read of sorted) {
+    const end = read.offset + read.length;
+    if (group && read.offset <= groupEnd + maxGap && Math.max(end, groupEnd) - groupStart <= MAX_COALESCED) {
+      group.push(read);
+      groupEnd = Math.max(groupEnd, end);
+    } else {
+      groups.push((group = [read]));
+      groupStart = read.offset;
+      groupEnd = end;
+    }
+  }
+  return groups;
 }
 
 /** A store over virtual references that zarrita (and anything with `get`/`getRange`) can open. */
@@ -171,11 +198,27 @@ export class ManifestStore {
           for (const read of reads) fetchRange(read.offset, read.length).then(read.resolve, read.reject);
           continue;
         }
-        // one coalesceRanges call per file; its own limit is lifted, the store's applies per request
-        coalesceRanges(reads, fetchRange, { maxGap: this.#coalesceGap, concurrency: reads.length }).then(
-          (pieces) => reads.forEach((read, i) => read.resolve(pieces[i]!)),
-          (error: unknown) => reads.forEach((read) => read.reject(error)),
-        );
+        // Reads of one file closer than the gap become one request. Each request's reads are
+        // answered as soon as it returns, so that zarrita decodes those chunks while the other
+        // requests are still in flight (waiting for all of them would leave the CPU idle, then busy).
+        for (const group of coalesceGroups(reads, this.#coalesceGap)) {
+          const first = group[0]!;
+          if (group.length === 1) {
+            fetchRange(first.offset, first.length).then(first.resolve, first.reject);
+            continue;
+          }
+          const start = first.offset;
+          let end = 0;
+          for (const read of group) end = Math.max(end, read.offset + read.length);
+          fetchRange(start, end - start).then(
+            (bytes) => {
+              for (const read of group) read.resolve(bytes.subarray(read.offset - start, read.offset - start + read.length));
+            },
+            (error: unknown) => {
+              for (const read of group) read.reject(error);
+            },
+          );
+        }
       }
     }
   }

@@ -241,6 +241,7 @@ export function createDefaultReaders(options: DefaultReadersOptions = {}): Reade
       registry.register(prefix, prefix.endsWith("://") || !isMetadataHost(prefix) ? guarded : httpReader);
     }
   }
-  add("s3", "s3://", new S3Reader({ ...s3OptionsFromEnv(options.env), ...options.s3 }), byScheme("s3"));
+  // the same node:http transport for S3 (undici's fetch cost ~0.3 ms more CPU per chunk request)
+  add("s3", "s3://", new S3Reader({ fetch: nodeFetch as typeof globalThis.fetch, ...s3OptionsFromEnv(options.env), ...options.s3 }), byScheme("s3"));
   return registry;
 }
