@@ -87,6 +87,10 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   const queue = new Queue<ParseJobData, ParseJobResult>(queueName, { connection });
   const events = new QueueEvents(queueName, { connection });
   const results = new Redis(connection);
+  // Every job waited for adds a "closing" listener to the queue and "completed:<id>" ones to the
+  // events (BullMQ's waitUntilFinished): thousands at once are expected, not a leak.
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
   queue.on("error", () => {});
   events.on("error", () => {});
   results.on("error", () => {});

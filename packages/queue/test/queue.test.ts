@@ -2,15 +2,15 @@
  * End to end: `vz worker` child processes on a real redis-server, files over the loopback range
  * server with latency; `vz virtualize --queue` must write what the local run writes.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RangeServer, startRangeServer } from "@vz/core/testing/tools";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { DEFAULT_QUEUE_NAME, redisOptions } from "../src/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killRunning, makeNetcdfSeries, PYTHON, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
+import { BIN, killRunning, makeNetcdfSeries, ROOT, PYTHON, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
 
 const FILES = 120;
 const LOCK_MS = 2000;
@@ -28,6 +28,16 @@ async function finishedJobs(): Promise<{ processedBy?: string; stalledCounter: n
   const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: redisOptions(redis.url) });
   try {
     return (await queue.getJobs(["completed"], 0, -1)).map((job) => ({ ...(job.processedBy ? { processedBy: job.processedBy } : {}), stalledCounter: job.stalledCounter, attemptsMade: job.attemptsMade }));
+  } finally {
+    await queue.close();
+  }
+}
+
+/** URLs of the queue's completed jobs. */
+async function completedUrls(): Promise<Set<string>> {
+  const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: redisOptions(redis.url) });
+  try {
+    return new Set((await queue.getJobs(["completed"], 0, -1)).map((job) => (job.data as { url: string }).url));
   } finally {
     await queue.close();
   }
@@ -74,6 +84,7 @@ describe("vz virtualize --queue", () => {
     local = readFileSync(join(tmp.dir, "local.json"));
     const before = gets();
     const queued = await runVz(["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(tmp.dir, "queue.json")]);
+    expect(queued.stderr).not.toMatch(/Warning/);
     expect(queued.stderr).toMatch(/virtualized 120 files on the queue \(0 results reused\)/);
     expect(queued.code).toBe(0);
     firstRunGets = gets() - before;
@@ -176,6 +187,57 @@ describe("vz virtualize --queue", () => {
     expect(jobs.every((job) => job.stalledCounter === 0)).toBe(true);
     expect(jobs.some((job) => job.processedBy === leaving.name)).toBe(true);
     workers.push(await startWorker(redis.url, { lockMs: LOCK_MS }));
+  }, 180_000);
+
+  it("a coordinator SIGKILLed mid-run and started again with the same command reuses finished jobs and completes the rest", async () => {
+    await flush();
+    const outDir = join(tmp.dir, "coordinator");
+    mkdirSync(outDir);
+    const args = ["virtualize", ...urls, "--concat-dim", "time", "--queue", redis.url, "-o", join(outDir, "out.json")];
+    const killed = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let killedErr = "";
+    killed.stderr!.on("data", (chunk: Buffer) => (killedErr += chunk.toString()));
+    // Kill it once some jobs (not all) are done.
+    const deadline = Date.now() + 60_000;
+    while ((await completedUrls()).size < 20) {
+      if (Date.now() > deadline || killed.exitCode !== null) throw new Error(`no 20 finished jobs within 60 s; coordinator: ${killedErr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await stopChild(killed, "SIGKILL");
+    expect(killed.signalCode).toBe("SIGKILL");
+    // Nothing was written: no output, no temporary file.
+    expect(readdirSync(outDir)).toEqual([]);
+    // The same command again, at once: what is finished now must not be read again.
+    const finished = await completedUrls();
+    expect(finished.size).toBeGreaterThanOrEqual(20);
+    expect(finished.size).toBeLessThan(FILES);
+    const from = server.log.length;
+    const again = await runVz(args);
+    expect(again.stderr).not.toMatch(/Warning/);
+    expect(again.code, again.stderr).toBe(0);
+    const reused = Number(/\((\d+) results reused\)/.exec(again.stderr)?.[1]);
+    expect(reused).toBeGreaterThanOrEqual(finished.size);
+    expect(reused).toBeLessThan(FILES);
+    expect(readFileSync(join(outDir, "out.json")).equals(local)).toBe(true);
+    expect(readdirSync(outDir)).toEqual(["out.json"]);
+    // Per-URL GETs of the second run: none for a file whose job had finished (the first file may be
+    // read once, by the coordinator's parser sniff); the unfinished files were parsed.
+    const getsOf = new Map<string, number>();
+    for (const request of server.log.slice(from)) {
+      if (request.method === "GET") getsOf.set(`${server.url}${request.path}`, (getsOf.get(`${server.url}${request.path}`) ?? 0) + 1);
+    }
+    for (const url of finished) expect(getsOf.get(url) ?? 0, url).toBeLessThanOrEqual(url === urls[0] ? 1 : 0);
+    const completed = await completedUrls();
+    expect(completed.size).toBe(FILES);
+    // Every job ran once in all (a job killed with its coordinator was not started again).
+    const jobs = await finishedJobs();
+    expect(jobs).toHaveLength(FILES);
+    expect(jobs.every((job) => job.attemptsMade === 1 && job.stalledCounter === 0)).toBe(true);
+    const unfinished = urls.filter((url) => !finished.has(url));
+    expect(unfinished.length).toBeGreaterThan(0);
+    // The files still unfinished when the second run started were read by the workers, or had
+    // finished meanwhile without any rerun read; either way each one's job completed once.
+    expect(unfinished.every((url) => completed.has(url))).toBe(true);
   }, 180_000);
 });
 
