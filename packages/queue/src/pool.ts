@@ -38,6 +38,16 @@ export interface QueuePoolOptions {
   parser?: string;
   /** Options for the parser plugin's `create` (must be JSON). */
   parserOptions?: unknown;
+  /**
+   * Each file's own parser options (must be JSON), instead of `parserOptions`: e.g. a kerchunk
+   * reference file's folder as its `root`, as the local CLI resolves relative chunk URLs.
+   */
+  parserOptionsFor?: (url: string) => unknown;
+  /**
+   * Without `parser` (workers detect each file's parser): each file's options by parser name; the
+   * worker gives the detected parser its entry (others get `parserOptions`).
+   */
+  parserOptionsByName?: (url: string) => Record<string, unknown>;
   /** Reads each file's identity (`head`: ETag, size, last-modified) for the job id. Default: createDefaultReaders(). */
   reader?: ObjectReader;
   /** Seconds results and finished jobs stay in Redis. Default 24 h. */
@@ -138,11 +148,14 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
       ...(meta.etag ? { etag: meta.etag } : {}),
       ...(meta.lastModified ? { lastModified: meta.lastModified.toISOString() } : {}),
     };
+    const parserOptions = options.parserOptionsFor ? options.parserOptionsFor(url) : options.parserOptions;
+    const byName = !options.parser && options.parserOptionsByName ? options.parserOptionsByName(url) : undefined;
     const data: ParseJobData = {
       v: 2,
       url,
       ...(options.parser ? { parser: options.parser } : {}),
-      ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
+      ...(parserOptions !== undefined ? { parserOptions } : {}),
+      ...(byName ? { parserOptionsByName: byName } : {}),
       options: { ...parseOptions },
       resultTtl,
     };

@@ -3,7 +3,7 @@
  * server with latency; `vz virtualize --queue` must write what the local run writes.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RangeServer, startRangeServer } from "@vz/core/testing/tools";
 import { Queue } from "bullmq";
@@ -275,6 +275,63 @@ describe("vz worker / vz queue usage, single files and trees", () => {
     expect(queued.code).toBe(0);
     expect(readFileSync(join(tmp.dir, "one-queue.json")).equals(readFileSync(join(tmp.dir, "one-local.json")))).toBe(true);
   }, 60_000);
+
+  it("kerchunk reference files: relative chunk URLs resolve against each file's own folder, as in the local run", async () => {
+    // Four reference files, each in its own folder next to its netCDF file, with relative chunk URLs.
+    const refUrls: string[] = [];
+    const ncUrls: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const folder = join(tmp.dir, "krefs", `d${i}`);
+      mkdirSync(folder, { recursive: true });
+      const name = `f${String(i).padStart(4, "0")}.nc`;
+      copyFileSync(join(tmp.dir, "series", name), join(folder, name));
+      ncUrls.push(`${server.url}/krefs/d${i}/${name}`);
+      const made = await runVz(["virtualize", ncUrls[i]!, "-o", join(folder, "refs.json")]);
+      expect(made.code, made.stderr).toBe(0);
+      const refs = JSON.parse(readFileSync(join(folder, "refs.json"), "utf8")) as { refs: Record<string, unknown> };
+      let relative = 0;
+      for (const [key, value] of Object.entries(refs.refs)) {
+        if (Array.isArray(value) && value[0] === ncUrls[i]) {
+          refs.refs[key] = [name, ...value.slice(1)];
+          relative++;
+        }
+      }
+      expect(relative).toBe(4);
+      writeFileSync(join(folder, "refs.json"), JSON.stringify(refs));
+      refUrls.push(`${server.url}/krefs/d${i}/refs.json`);
+    }
+    // What the same data gives read directly: the oracle for the resolved chunk URLs.
+    const direct = await runVz(["virtualize", ...ncUrls, "--concat-dim", "time", "-o", join(tmp.dir, "krefs-direct.json")]);
+    expect(direct.code, direct.stderr).toBe(0);
+    const directRefs = JSON.parse(readFileSync(join(tmp.dir, "krefs-direct.json"), "utf8")).refs as Record<string, unknown>;
+    for (const parser of [["--parser", "kerchunk"], []]) {
+      const local = await runVz(["virtualize", ...refUrls, "--concat-dim", "time", ...parser, "-o", join(tmp.dir, "krefs-local.json")]);
+      expect(local.code, local.stderr).toBe(0);
+      const queued = await runVz(["virtualize", ...refUrls, "--concat-dim", "time", ...parser, "--queue", redis.url, "-o", join(tmp.dir, "krefs-queue.json")]);
+      expect(queued.code, queued.stderr).toBe(0);
+      const written = readFileSync(join(tmp.dir, "krefs-queue.json"));
+      expect(written.equals(readFileSync(join(tmp.dir, "krefs-local.json")))).toBe(true);
+      // Every chunk points at the netCDF file beside its reference file, as when read directly.
+      const refs = JSON.parse(written.toString()).refs as Record<string, unknown>;
+      for (let i = 0; i < 4; i++) expect(refs[`t2m/${i}.0.0`]).toEqual(directRefs[`t2m/${i}.0.0`]);
+      expect(refs["t2m/3.1.1"]).toEqual([ncUrls[3], ...(directRefs["t2m/3.1.1"] as unknown[]).slice(1)]);
+    }
+    // One reference file on the queue, too.
+    const one = await runVz(["virtualize", refUrls[2]!, "--queue", redis.url, "-o", join(tmp.dir, "kref-one-queue.json")]);
+    const oneLocal = await runVz(["virtualize", refUrls[2]!, "-o", join(tmp.dir, "kref-one-local.json")]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(oneLocal.code, oneLocal.stderr).toBe(0);
+    expect(readFileSync(join(tmp.dir, "kref-one-queue.json")).equals(readFileSync(join(tmp.dir, "kref-one-local.json")))).toBe(true);
+    // --root names one folder for every file: d0's relative URLs then point into d1 too, on the
+    // queue as locally (references are not checked against the files).
+    const rooted = await runVz(["virtualize", ...refUrls.slice(0, 2), "--concat-dim", "time", "--root", `${server.url}/krefs/d1/`, "--queue", redis.url, "-o", join(tmp.dir, "krefs-root-queue.json")]);
+    const rootedLocal = await runVz(["virtualize", ...refUrls.slice(0, 2), "--concat-dim", "time", "--root", `${server.url}/krefs/d1/`, "-o", join(tmp.dir, "krefs-root-local.json")]);
+    expect(rootedLocal.code, rootedLocal.stderr).toBe(0);
+    expect(rooted.code, rooted.stderr).toBe(0);
+    const rootedRefs = readFileSync(join(tmp.dir, "krefs-root-queue.json"));
+    expect(rootedRefs.equals(readFileSync(join(tmp.dir, "krefs-root-local.json")))).toBe(true);
+    expect((JSON.parse(rootedRefs.toString()).refs["t2m/0.0.0"] as unknown[])[0]).toBe(`${server.url}/krefs/d1/f0000.nc`);
+  }, 120_000);
 
   it("files with groups: every group is combined as the local run combines it", async () => {
     mkdirSync(join(tmp.dir, "trees"));
