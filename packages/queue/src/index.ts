@@ -4,7 +4,8 @@
  * run by `vz worker`). Node only.
  * @module
  */
-export { decodeDataset, decodeTree, encodeDataset, encodeTree } from "./encoding.js";
+export { createDecodeInterner, decodeDataset, decodeTree, encodeDataset, encodeTree } from "./encoding.js";
+export type { DecodeInterner } from "./encoding.js";
 export { DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL_SECONDS, jobIdFor, resultKey } from "./jobs.js";
 export type { FileIdentity, ParseJobData, ParseJobResult } from "./jobs.js";
 export { createQueuePool } from "./pool.js";

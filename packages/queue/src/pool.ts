@@ -17,7 +17,7 @@ import {
 import { createDefaultReaders } from "@vz/core/node";
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { decodeTree } from "./encoding.js";
+import { createDecodeInterner, decodeTree } from "./encoding.js";
 import {
   DEFAULT_QUEUE_NAME,
   DEFAULT_RESULT_TTL_SECONDS,
@@ -107,6 +107,8 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   const reader = options.reader ?? createDefaultReaders();
   const resultTtl = options.resultTtl ?? DEFAULT_RESULT_TTL_SECONDS;
   const submitConcurrency = options.submitConcurrency ?? 64;
+  /** Metadata that repeats across the files' results is held once. */
+  const interner = createDecodeInterner();
   /** Trees already fetched in this process (runAll then openVirtualMfdataset asks again). */
   const fetched = new Map<string, VirtualDatatree>();
   const jobOptions = (jobId: string) => ({
@@ -136,7 +138,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
     if (!value?.key) throw decodeFailure(`job ${jobId} finished without a result`, url);
     const bytes = await results.getBuffer(value.key);
     if (!bytes) throw decodeFailure(`the result of job ${jobId} (${value.key}) is gone from Redis (expired?)`, url);
-    return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key);
+    return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key, interner);
   };
 
   /** Submits (or finds) the job of `url`; returns the job and whether its result is already in Redis. */
@@ -199,7 +201,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
         } else outstanding.set(jobId, left);
       }
       const bytes = value?.key ? await results.getBuffer(value.key) : null;
-      if (bytes) return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key);
+      if (bytes) return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key, interner);
       if (attempt >= 2) return fetchResult(jobId, url, value);
       await queue.remove(jobId).catch(() => 0);
       job = await queue.add("parse", data, jobOptions(jobId));
