@@ -10,7 +10,7 @@ export { DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL_SECONDS, jobIdFor, resultKey } f
 export type { FileIdentity, ParseJobData, ParseJobResult } from "./jobs.js";
 export { createQueuePool } from "./pool.js";
 export type { QueuePool, QueuePoolOptions, QueueProgress, QueueRunResult } from "./pool.js";
-export { redisOptions } from "./redis.js";
+export { checkRedis, redactRedisUrl, redisOptions } from "./redis.js";
 export { startQueueWorker } from "./worker.js";
 export type { QueueWorker, QueueWorkerOptions } from "./worker.js";
 export { openQueueMfdatatree } from "./combine.js";

@@ -27,7 +27,7 @@ import {
   type ParseJobData,
   type ParseJobResult,
 } from "./jobs.js";
-import { redisOptions } from "./redis.js";
+import { checkRedis, redisOptions } from "./redis.js";
 
 /** Options of {@link createQueuePool}. */
 export interface QueuePoolOptions {
@@ -94,16 +94,6 @@ export interface QueuePool extends DatasetParsePool {
 export function createQueuePool(options: QueuePoolOptions): QueuePool {
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   const connection = redisOptions(options.redis);
-  const queue = new Queue<ParseJobData, ParseJobResult>(queueName, { connection });
-  const events = new QueueEvents(queueName, { connection });
-  const results = new Redis(connection);
-  // Every job waited for adds a "closing" listener to the queue and "completed:<id>" ones to the
-  // events (BullMQ's waitUntilFinished): thousands at once are expected, not a leak.
-  queue.setMaxListeners(0);
-  events.setMaxListeners(0);
-  queue.on("error", () => {});
-  events.on("error", () => {});
-  results.on("error", () => {});
   const reader = options.reader ?? createDefaultReaders();
   const resultTtl = options.resultTtl ?? DEFAULT_RESULT_TTL_SECONDS;
   const submitConcurrency = options.submitConcurrency ?? 64;
@@ -122,17 +112,38 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   const outstanding = new Map<string, number>();
   const jobData = new Map<string, ParseJobData>();
   let connections = 0;
+  // The connections are made once Redis answered a PING (with the password): a wrong password or
+  // an unreachable server is an error at once, not endless reconnecting.
+  let queue!: Queue<ParseJobData, ParseJobResult>;
+  let events!: QueueEvents;
+  let results!: Redis;
+  let closed = false;
   const readd = () => {
+    if (!queue) return;
     // Adding a job that exists is a no-op; one that vanished (Redis restarted empty) is queued again.
     for (const jobId of outstanding.keys()) void queue.add("parse", jobData.get(jobId)!, jobOptions(jobId)).catch(() => {});
   };
-  results.on("ready", () => {
-    if (connections++ > 0) readd();
-  });
   // And now and then, in case a restart went unnoticed (e.g. a failover to an empty replica).
   const recheck = setInterval(readd, options.recheckMs ?? 30_000);
   recheck.unref();
-  const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const ready = checkRedis(options.redis).then(async () => {
+    if (closed) throw new AbortedError("queue pool closed");
+    queue = new Queue<ParseJobData, ParseJobResult>(queueName, { connection });
+    events = new QueueEvents(queueName, { connection });
+    results = new Redis(connection);
+    // Every job waited for adds a "closing" listener to the queue and "completed:<id>" ones to the
+    // events (BullMQ's waitUntilFinished): thousands at once are expected, not a leak.
+    queue.setMaxListeners(0);
+    events.setMaxListeners(0);
+    queue.on("error", () => {});
+    events.on("error", () => {});
+    results.on("error", () => {});
+    results.on("ready", () => {
+      if (connections++ > 0) readd();
+    });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  });
+  ready.catch(() => {});
 
   const fetchResult = async (jobId: string, url: string, value: ParseJobResult | undefined): Promise<VirtualDatatree> => {
     if (!value?.key) throw decodeFailure(`job ${jobId} finished without a result`, url);
@@ -227,6 +238,8 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
     },
 
     async runAll(urls, parseOptions, onProgress, signal) {
+      // Redis problems (a wrong password, no server) are the run's error, not every file's.
+      await ready;
       const progress: QueueProgress = { total: urls.length, done: 0, failed: 0, reused: 0, active: 0 };
       const report = () => onProgress?.({ ...progress });
       const ours = new Set<string>();
@@ -307,8 +320,10 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
 
     async close() {
       clearInterval(recheck);
-      await Promise.allSettled([events.close(), queue.close()]);
-      results.disconnect();
+      closed = true;
+      await ready.catch(() => {});
+      if (queue) await Promise.allSettled([events.close(), queue.close()]);
+      results?.disconnect();
     },
   };
 }

@@ -11,7 +11,7 @@ import { UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { encodeTree } from "./encoding.js";
 import { DEFAULT_QUEUE_NAME, encodeFailure, PERMANENT_CODES, type ParseJobData, type ParseJobResult, resultKey } from "./jobs.js";
-import { redisOptions } from "./redis.js";
+import { checkRedis, redisOptions } from "./redis.js";
 
 /** Options of {@link startQueueWorker}. */
 export interface QueueWorkerOptions {
@@ -65,6 +65,8 @@ function detectedWithOptions(registry: ParserRegistry, byName: Record<string, un
 
 /** Starts a worker on the queue. */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  // A wrong or missing password fails at once; a server not up yet is waited for.
+  await checkRedis(options.redis, { waitForServer: true });
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   const reader = options.reader ?? createDefaultReaders();
   const registry = options.registry ?? createDiscoveredParserRegistry().registry;

@@ -53,11 +53,11 @@ async function waitForLine(child: ChildProcess, pattern: RegExp, ms: number, wha
 }
 
 /** Starts redis-server on a free port with no persistence, in a temp directory. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "vz-redis-"));
   const launch = async () => {
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
     await waitForLine(child, /Ready to accept connections/, 10_000, "redis-server");
     child.stdout?.resume();
     child.stderr?.resume();

@@ -268,6 +268,39 @@ describe("vz worker / vz queue usage, single files and trees", () => {
     expect(concurrency.stderr).toContain("--concurrency must be a positive integer");
   }, 60_000);
 
+  it("a Redis with a password: the right one in the URL works; a wrong or missing one is PERMISSION_DENIED at once, never printed", async () => {
+    const guarded = await startRedis(["--requirepass", "s3cr3t-pass", "--protected-mode", "yes"]);
+    const worker = { child: undefined as WorkerProcess["child"] | undefined };
+    try {
+      const port = guarded.port;
+      for (const url of [`redis://:wrong-pass@127.0.0.1:${port}`, `redis://127.0.0.1:${port}`]) {
+        const status = await runVz(["queue", "status", "--queue", url]);
+        expect(status.code).toBe(1);
+        expect(status.stderr).toMatch(/error \[PERMISSION_DENIED\]: Redis at redis:\/\/(:\*\*\*@)?127\.0\.0\.1:\d+\/? refused the connection: (WRONGPASS|NOAUTH).*give the password in the URL/);
+        expect(status.stderr).not.toContain("wrong-pass");
+        const run = await runVz(["virtualize", ...urls.slice(0, 3), "--concat-dim", "time", "--queue", url, "-o", join(tmp.dir, "nopass.json")]);
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain("[PERMISSION_DENIED]");
+        const refused = await runVz(["worker", "--queue", url]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain("[PERMISSION_DENIED]");
+      }
+      const good = `redis://:s3cr3t-pass@127.0.0.1:${port}`;
+      const started = await startWorker(good);
+      worker.child = started.child;
+      expect(started.output()).toContain(`ready on redis://:***@127.0.0.1:${port}`);
+      expect(started.output()).not.toContain("s3cr3t-pass");
+      const local = await runVz(["virtualize", ...urls.slice(0, 3), "--concat-dim", "time", "-o", join(tmp.dir, "pass-local.json")]);
+      const queued = await runVz(["virtualize", ...urls.slice(0, 3), "--concat-dim", "time", "--queue", good, "-o", join(tmp.dir, "pass-queue.json")]);
+      expect(queued.code, queued.stderr).toBe(0);
+      expect(readFileSync(join(tmp.dir, "pass-queue.json")).equals(readFileSync(join(tmp.dir, "pass-local.json")))).toBe(true);
+      expect(local.code).toBe(0);
+    } finally {
+      await stopChild(worker.child, "SIGKILL");
+      await guarded.stop();
+    }
+  }, 60_000);
+
   it("a single file through the queue writes what the local single-file run writes", async () => {
     const local = await runVz(["virtualize", urls[7]!, "-o", join(tmp.dir, "one-local.json")]);
     expect(local.code).toBe(0);
