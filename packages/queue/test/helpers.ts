@@ -102,10 +102,10 @@ export interface WorkerProcess {
 }
 
 /** Starts `node apps/cli/dist/bin.js worker --queue URL` and waits until it is ready. */
-export async function startWorker(redisUrl: string, options: { concurrency?: number; lockMs?: number; cwd?: string } = {}): Promise<WorkerProcess> {
+export async function startWorker(redisUrl: string, options: { concurrency?: number; lockMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [BIN, "worker", "--queue", redisUrl, "--concurrency", String(options.concurrency ?? 4)], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...(options.lockMs ? { VZ_QUEUE_LOCK_MS: String(options.lockMs) } : {}) },
+    env: { ...process.env, ...options.env, ...(options.lockMs ? { VZ_QUEUE_LOCK_MS: String(options.lockMs) } : {}) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let text = "";

@@ -10,9 +10,19 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { DEFAULT_QUEUE_NAME, redisOptions } from "../src/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, killRunning, makeNetcdfSeries, ROOT, PYTHON, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
+import { BIN, freePort, killRunning, makeNetcdfSeries, ROOT, PYTHON, type RedisServer, runVz, startRedis, startWorker, stopChild, tempDir, type WorkerProcess } from "./helpers.js";
 
 const FILES = 120;
+/** The TLS test makes its certificates with openssl (skipped, saying so, where it is missing). */
+const HAS_OPENSSL = (() => {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    console.warn("openssl not found: the rediss:// (TLS) test is skipped");
+    return false;
+  }
+})();
 const LOCK_MS = 2000;
 const tmp = tempDir("vz-queue-e2e-");
 let redis: RedisServer;
@@ -300,6 +310,42 @@ describe("vz worker / vz queue usage, single files and trees", () => {
       await guarded.stop();
     }
   }, 60_000);
+
+  it.skipIf(!HAS_OPENSSL)("rediss:// (TLS, a private CA trusted through NODE_EXTRA_CA_CERTS) with a password works end to end", async () => {
+    // A CA and a server certificate for 127.0.0.1, made with openssl.
+    const pki = join(tmp.dir, "pki");
+    mkdirSync(pki);
+    const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: pki, stdio: "ignore" });
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=vz test CA");
+    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+    writeFileSync(join(pki, "ext"), "subjectAltName=IP:127.0.0.1\n");
+    ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "ext");
+    const tlsPort = await freePort();
+    const secure = await startRedis(["--port", "0", "--tls-port", String(tlsPort), "--tls-cert-file", join(pki, "server.pem"), "--tls-key-file", join(pki, "server.key"), "--tls-ca-cert-file", join(pki, "ca.pem"), "--tls-auth-clients", "no", "--requirepass", "tls-pass"]);
+    const trust = { NODE_EXTRA_CA_CERTS: join(pki, "ca.pem") };
+    let worker: WorkerProcess | undefined;
+    try {
+      const url = `rediss://:tls-pass@127.0.0.1:${tlsPort}`;
+      // Without trusting the CA the certificate is refused, as an error naming Redis.
+      const untrusted = await runVz(["queue", "status", "--queue", url]);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/error \[READ_FAILED\]: cannot reach Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: .*(self[- ]signed|certificate)/i);
+      // Plain redis:// to the TLS port is refused too, not waited for forever.
+      const plain = await runVz(["queue", "status", "--queue", `redis://:tls-pass@127.0.0.1:${tlsPort}`]);
+      expect(plain.code).toBe(1);
+      worker = await startWorker(url, { env: trust });
+      const queued = await runVz(["virtualize", ...urls.slice(0, 4), "--concat-dim", "time", "--queue", url, "-o", join(tmp.dir, "tls-queue.json")], { env: trust });
+      expect(queued.code, queued.stderr).toBe(0);
+      const local = await runVz(["virtualize", ...urls.slice(0, 4), "--concat-dim", "time", "-o", join(tmp.dir, "tls-local.json")]);
+      expect(local.code).toBe(0);
+      expect(readFileSync(join(tmp.dir, "tls-queue.json")).equals(readFileSync(join(tmp.dir, "tls-local.json")))).toBe(true);
+      const status = await runVz(["queue", "status", "--queue", url, "--json"], { env: trust });
+      expect(JSON.parse(status.stdout)).toMatchObject({ completed: 4, failed: 0 });
+    } finally {
+      await stopChild(worker?.child, "SIGKILL");
+      await secure.stop();
+    }
+  }, 90_000);
 
   it("a single file through the queue writes what the local single-file run writes", async () => {
     const local = await runVz(["virtualize", urls[7]!, "-o", join(tmp.dir, "one-local.json")]);
