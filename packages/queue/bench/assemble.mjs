@@ -48,8 +48,9 @@ with netCDF4.Dataset(sys.argv[1], "w") as ds:
     kind: "vz-dataset-parse-pool",
     async runAll(list) {
       const trees = new Map();
+      const interner = process.env.VZ_BENCH_NO_INTERN ? undefined : queue.createDecodeInterner();
       list.forEach((u, i) => {
-        const tree = queue.decodeTree(bytes, u).renamePaths(() => u);
+        const tree = queue.decodeTree(bytes, u, interner).renamePaths(() => u);
         const time = tree.dataset.variables.get("time").data;
         time.values[0] = i;
         trees.set(u, tree);

@@ -50,17 +50,107 @@ export function encodeTree(tree: VirtualDatatree): Uint8Array {
   return encodeMessage({ groups: [...tree.toMap()].map(([path, dataset]) => [path, serializeDataset(dataset).message]) });
 }
 
+/**
+ * Shares equal metadata between decoded results: each variable's array metadata, attributes,
+ * encoding and dimension names, each dataset's coordinate names, and chunk URL
+ * strings. The results of an archive's files mostly differ only in their manifests and
+ * coordinate values, so the coordinator holds one copy of what repeats instead of one per file.
+ * Shared values are frozen (nothing downstream may change them in place). Keep one per run.
+ */
+export interface DecodeInterner {
+  value<T>(value: T): T;
+  string(value: string): string;
+  /** Distinct values and strings held. */
+  readonly size: number;
+}
+
+/** A new {@link DecodeInterner}. */
+export function createDecodeInterner(): DecodeInterner {
+  const values = new Map<string, unknown>();
+  const strings = new Map<string, string>();
+  return {
+    value<T>(value: T): T {
+      if (value === null || typeof value !== "object") return value;
+      const key = internKey(value);
+      if (key === undefined) return value;
+      const found = values.get(key);
+      if (found !== undefined) return found as T;
+      values.set(key, deepFreeze(value));
+      return value;
+    },
+    string(value: string): string {
+      const found = strings.get(value);
+      if (found !== undefined) return found;
+      strings.set(value, value);
+      return value;
+    },
+    get size() {
+      return values.size + strings.size;
+    },
+  };
+}
+
+/** A key telling values apart exactly (typed arrays by type, NaN, -0, bigints), or undefined if it cannot. */
+function internKey(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, (_key, item: unknown) => {
+      if (ArrayBuffer.isView(item)) return { $typed: item.constructor.name, values: Array.from(item as unknown as ArrayLike<number>, String) };
+      if (typeof item === "bigint") return { $bigint: item.toString() };
+      if (typeof item === "number" && (!Number.isFinite(item) || Object.is(item, -0))) return { $number: Object.is(item, -0) ? "-0" : String(item) };
+      if (item && typeof item === "object" && !Array.isArray(item) && Object.getPrototypeOf(item) !== Object.prototype) throw new Error("not plain");
+      // A plain object that uses a tag's key is told apart from the tag.
+      if (item && typeof item === "object" && !Array.isArray(item) && Object.keys(item).some((name) => name.startsWith("$"))) return { $object: Object.entries(item) };
+      return item;
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value as Record<string, unknown>)) deepFreeze(item);
+  }
+  return value;
+}
+
+function internMessage(message: Message, interner: DecodeInterner): void {
+  for (const entry of message.groups) {
+    const group = entry[1] as unknown as {
+      variables: [string, { dims: string[]; attrs: Record<string, unknown>; encoding?: Record<string, unknown>; data: { kind: string; metadata?: unknown; urls?: string[] } }][];
+      coordNames: string[];
+      attrs: Record<string, unknown>;
+    };
+    entry[0] = interner.string(entry[0]);
+    group.coordNames = interner.value(group.coordNames);
+    for (const variable of group.variables) {
+      variable[0] = interner.string(variable[0]);
+      const v = variable[1];
+      v.dims = interner.value(v.dims);
+      v.attrs = interner.value(v.attrs);
+      if (v.encoding) v.encoding = interner.value(v.encoding);
+      if (v.data.kind === "virtual") {
+        v.data.metadata = interner.value(v.data.metadata);
+        if (v.data.urls) v.data.urls = v.data.urls.map((url) => interner.string(url));
+      }
+    }
+  }
+}
+
 /** Decodes {@link encodeDataset}'s bytes (or the root group of {@link encodeTree}'s). `source` names the value in errors (a Redis key, a URL). */
-export function decodeDataset(bytes: Uint8Array, source: string): VirtualDataset {
+export function decodeDataset(bytes: Uint8Array, source: string, interner?: DecodeInterner): VirtualDataset {
   const message = decodeMessage(bytes, source);
+  if (interner) internMessage(message, interner);
   const root = message.groups.find(([path]) => path === "");
   if (!root) throw new InvalidArgumentError(`@vz/queue: result ${source} has no root group`);
   return deserializeDataset(root[1]);
 }
 
 /** Decodes {@link encodeTree}'s (or {@link encodeDataset}'s) bytes into a tree. */
-export function decodeTree(bytes: Uint8Array, source: string): VirtualDatatree {
+export function decodeTree(bytes: Uint8Array, source: string, interner?: DecodeInterner): VirtualDatatree {
   const message = decodeMessage(bytes, source);
+  if (interner) internMessage(message, interner);
   return VirtualDatatree.fromMap(new Map(message.groups.map(([path, group]) => [path, deserializeDataset(group)])));
 }
 

@@ -19,6 +19,11 @@ export interface ParseJobData {
   /** Parser name (discovered in the worker); absent: auto-detected there. */
   parser?: string;
   parserOptions?: unknown;
+  /**
+   * Without `parser`: options for the parser the worker detects, by its name (e.g. a kerchunk
+   * reference file's own folder as its `root`); a parser not named here gets `parserOptions`.
+   */
+  parserOptionsByName?: Record<string, unknown>;
   options: PoolParseOptions;
   /** Seconds the worker keeps the result. */
   resultTtl: number;

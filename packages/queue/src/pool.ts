@@ -17,7 +17,7 @@ import {
 import { createDefaultReaders } from "@vz/core/node";
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { decodeTree } from "./encoding.js";
+import { createDecodeInterner, decodeTree } from "./encoding.js";
 import {
   DEFAULT_QUEUE_NAME,
   DEFAULT_RESULT_TTL_SECONDS,
@@ -27,7 +27,7 @@ import {
   type ParseJobData,
   type ParseJobResult,
 } from "./jobs.js";
-import { redisOptions } from "./redis.js";
+import { checkRedis, redisOptions } from "./redis.js";
 
 /** Options of {@link createQueuePool}. */
 export interface QueuePoolOptions {
@@ -38,6 +38,16 @@ export interface QueuePoolOptions {
   parser?: string;
   /** Options for the parser plugin's `create` (must be JSON). */
   parserOptions?: unknown;
+  /**
+   * Each file's own parser options (must be JSON), instead of `parserOptions`: e.g. a kerchunk
+   * reference file's folder as its `root`, as the local CLI resolves relative chunk URLs.
+   */
+  parserOptionsFor?: (url: string) => unknown;
+  /**
+   * Without `parser` (workers detect each file's parser): each file's options by parser name; the
+   * worker gives the detected parser its entry (others get `parserOptions`).
+   */
+  parserOptionsByName?: (url: string) => Record<string, unknown>;
   /** Reads each file's identity (`head`: ETag, size, last-modified) for the job id. Default: createDefaultReaders(). */
   reader?: ObjectReader;
   /** Seconds results and finished jobs stay in Redis. Default 24 h. */
@@ -84,15 +94,11 @@ export interface QueuePool extends DatasetParsePool {
 export function createQueuePool(options: QueuePoolOptions): QueuePool {
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   const connection = redisOptions(options.redis);
-  const queue = new Queue<ParseJobData, ParseJobResult>(queueName, { connection });
-  const events = new QueueEvents(queueName, { connection });
-  const results = new Redis(connection);
-  queue.on("error", () => {});
-  events.on("error", () => {});
-  results.on("error", () => {});
   const reader = options.reader ?? createDefaultReaders();
   const resultTtl = options.resultTtl ?? DEFAULT_RESULT_TTL_SECONDS;
   const submitConcurrency = options.submitConcurrency ?? 64;
+  /** Metadata that repeats across the files' results is held once. */
+  const interner = createDecodeInterner();
   /** Trees already fetched in this process (runAll then openVirtualMfdataset asks again). */
   const fetched = new Map<string, VirtualDatatree>();
   const jobOptions = (jobId: string) => ({
@@ -106,23 +112,44 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   const outstanding = new Map<string, number>();
   const jobData = new Map<string, ParseJobData>();
   let connections = 0;
+  // The connections are made once Redis answered a PING (with the password): a wrong password or
+  // an unreachable server is an error at once, not endless reconnecting.
+  let queue!: Queue<ParseJobData, ParseJobResult>;
+  let events!: QueueEvents;
+  let results!: Redis;
+  let closed = false;
   const readd = () => {
+    if (!queue) return;
     // Adding a job that exists is a no-op; one that vanished (Redis restarted empty) is queued again.
     for (const jobId of outstanding.keys()) void queue.add("parse", jobData.get(jobId)!, jobOptions(jobId)).catch(() => {});
   };
-  results.on("ready", () => {
-    if (connections++ > 0) readd();
-  });
   // And now and then, in case a restart went unnoticed (e.g. a failover to an empty replica).
   const recheck = setInterval(readd, options.recheckMs ?? 30_000);
   recheck.unref();
-  const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const ready = checkRedis(options.redis).then(async () => {
+    if (closed) throw new AbortedError("queue pool closed");
+    queue = new Queue<ParseJobData, ParseJobResult>(queueName, { connection });
+    events = new QueueEvents(queueName, { connection });
+    results = new Redis(connection);
+    // Every job waited for adds a "closing" listener to the queue and "completed:<id>" ones to the
+    // events (BullMQ's waitUntilFinished): thousands at once are expected, not a leak.
+    queue.setMaxListeners(0);
+    events.setMaxListeners(0);
+    queue.on("error", () => {});
+    events.on("error", () => {});
+    results.on("error", () => {});
+    results.on("ready", () => {
+      if (connections++ > 0) readd();
+    });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  });
+  ready.catch(() => {});
 
   const fetchResult = async (jobId: string, url: string, value: ParseJobResult | undefined): Promise<VirtualDatatree> => {
     if (!value?.key) throw decodeFailure(`job ${jobId} finished without a result`, url);
     const bytes = await results.getBuffer(value.key);
     if (!bytes) throw decodeFailure(`the result of job ${jobId} (${value.key}) is gone from Redis (expired?)`, url);
-    return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key);
+    return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key, interner);
   };
 
   /** Submits (or finds) the job of `url`; returns the job and whether its result is already in Redis. */
@@ -134,11 +161,14 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
       ...(meta.etag ? { etag: meta.etag } : {}),
       ...(meta.lastModified ? { lastModified: meta.lastModified.toISOString() } : {}),
     };
+    const parserOptions = options.parserOptionsFor ? options.parserOptionsFor(url) : options.parserOptions;
+    const byName = !options.parser && options.parserOptionsByName ? options.parserOptionsByName(url) : undefined;
     const data: ParseJobData = {
       v: 2,
       url,
       ...(options.parser ? { parser: options.parser } : {}),
-      ...(options.parserOptions !== undefined ? { parserOptions: options.parserOptions } : {}),
+      ...(parserOptions !== undefined ? { parserOptions } : {}),
+      ...(byName ? { parserOptionsByName: byName } : {}),
       options: { ...parseOptions },
       resultTtl,
     };
@@ -182,7 +212,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
         } else outstanding.set(jobId, left);
       }
       const bytes = value?.key ? await results.getBuffer(value.key) : null;
-      if (bytes) return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key);
+      if (bytes) return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key, interner);
       if (attempt >= 2) return fetchResult(jobId, url, value);
       await queue.remove(jobId).catch(() => 0);
       job = await queue.add("parse", data, jobOptions(jobId));
@@ -208,6 +238,8 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
     },
 
     async runAll(urls, parseOptions, onProgress, signal) {
+      // Redis problems (a wrong password, no server) are the run's error, not every file's.
+      await ready;
       const progress: QueueProgress = { total: urls.length, done: 0, failed: 0, reused: 0, active: 0 };
       const report = () => onProgress?.({ ...progress });
       const ours = new Set<string>();
@@ -288,8 +320,10 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
 
     async close() {
       clearInterval(recheck);
-      await Promise.allSettled([events.close(), queue.close()]);
-      results.disconnect();
+      closed = true;
+      await ready.catch(() => {});
+      if (queue) await Promise.allSettled([events.close(), queue.close()]);
+      results?.disconnect();
     },
   };
 }

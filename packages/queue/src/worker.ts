@@ -4,14 +4,14 @@
  * Run one per process (`vz worker --queue redis://…`) on as many machines as you like.
  * @module
  */
-import { isVzError, type ObjectReader, openManifestStore, type ParserRegistry, toVirtualDatatree } from "@vz/core";
+import { isVzError, type ObjectReader, openManifestStore, type ParserPlugin, type ParserRegistry, toVirtualDatatree } from "@vz/core";
 import { createDefaultReaders, createDiscoveredParserRegistry } from "@vz/core/node";
 import { hostname } from "node:os";
 import { UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { encodeTree } from "./encoding.js";
 import { DEFAULT_QUEUE_NAME, encodeFailure, PERMANENT_CODES, type ParseJobData, type ParseJobResult, resultKey } from "./jobs.js";
-import { redisOptions } from "./redis.js";
+import { checkRedis, redisOptions } from "./redis.js";
 
 /** Options of {@link startQueueWorker}. */
 export interface QueueWorkerOptions {
@@ -44,8 +44,29 @@ export interface QueueWorker {
   readonly worker: Worker;
 }
 
+/**
+ * A parser that detects the file's own parser (extension, magic bytes) and runs it with that
+ * parser's entry of `byName` (else `fallback`): how the local CLI opens many files without
+ * --parser. It declares `readsReferences`, so a reference set's chunk URLs stay under the allow
+ * policy (a data file's own chunks always lie in its own place).
+ */
+function detectedWithOptions(registry: ParserRegistry, byName: Record<string, unknown>, fallback: unknown): ParserPlugin {
+  return {
+    name: "auto",
+    description: "each file's own parser",
+    readsReferences: true,
+    create: () => async (url, reader, readOptions) => {
+      const { name } = await registry.select(url, { reader, ...(readOptions?.signal ? { signal: readOptions.signal } : {}) });
+      const plugin = await registry.get(name);
+      return plugin.create(Object.hasOwn(byName, name) ? byName[name] : fallback)(url, reader, readOptions);
+    },
+  };
+}
+
 /** Starts a worker on the queue. */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  // A wrong or missing password fails at once; a server not up yet is waited for.
+  await checkRedis(options.redis, { waitForServer: true });
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   const reader = options.reader ?? createDefaultReaders();
   const registry = options.registry ?? createDiscoveredParserRegistry().registry;
@@ -59,7 +80,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         const { store, groupApplied } = await openManifestStore(data.url, {
           reader,
           registry,
-          ...(data.parser ? { parser: data.parser } : {}),
+          ...(data.parser ? { parser: data.parser } : data.parserOptionsByName ? { parser: detectedWithOptions(registry, data.parserOptionsByName, data.parserOptions) } : {}),
           ...(data.parserOptions !== undefined ? { parserOptions: data.parserOptions } : {}),
           // Reference sets (kerchunk, DMR++) read chunk URLs only under their own place and these.
           ...(allowedPrefixes ? { allowedPrefixes } : {}),

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { LoadedArray, ManifestArray, openVirtualDataset, toKerchunk, toVirtualDatatree, openManifestStore, VirtualDataset } from "@vz/core";
 import { createDiscoveredParserRegistry, FileReader } from "@vz/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeDataset, decodeTree, encodeDataset, encodeTree } from "../src/index.js";
+import { createDecodeInterner, decodeDataset, decodeTree, encodeDataset, encodeTree } from "../src/index.js";
 import { PYTHON, ROOT, tempDir } from "./helpers.js";
 
 const tmp = tempDir("vz-queue-enc-");
@@ -73,6 +73,34 @@ describe("encodeDataset / decodeDataset", () => {
     expect([...decoded.toMap().keys()]).toEqual(["", "sub"]);
     for (const [path, dataset] of tree.toMap()) expect(describeDataset(decoded.toMap().get(path)!)).toEqual(describeDataset(dataset));
     expect(JSON.stringify(toKerchunk(decoded))).toBe(JSON.stringify(toKerchunk(tree)));
+  });
+
+  it("with an interner, decoded results share (frozen) metadata that repeats and still decode exactly", async () => {
+    const { registry } = createDiscoveredParserRegistry({ from: [join(ROOT, "apps/cli")] });
+    const url = new URL(`file://${file}`).href;
+    const { store } = await openManifestStore(url, { reader: new FileReader(), registry, parser: "hdf5" });
+    const tree = await toVirtualDatatree(store, { url });
+    const bytes = encodeTree(tree);
+    const interner = createDecodeInterner();
+    const first = decodeTree(bytes, "a", interner);
+    const second = decodeTree(bytes, "b", interner);
+    for (const decoded of [first, second]) {
+      for (const [path, dataset] of tree.toMap()) expect(describeDataset(decoded.toMap().get(path)!)).toEqual(describeDataset(dataset));
+      expect(JSON.stringify(toKerchunk(decoded))).toBe(JSON.stringify(toKerchunk(tree)));
+    }
+    const f1 = first.dataset.variables.get("f")!;
+    const f2 = second.dataset.variables.get("f")!;
+    expect((f2.data as ManifestArray).metadata).toBe((f1.data as ManifestArray).metadata);
+    expect(f2.attrs).toBe(f1.attrs);
+    expect(Object.isFrozen((f1.data as ManifestArray).metadata)).toBe(true);
+    // Manifests are each file's own.
+    expect((f2.data as ManifestArray).manifest).not.toBe((f1.data as ManifestArray).manifest);
+    // Values that print alike but differ are not merged: NaN vs null, -0 vs 0, typed array types.
+    const nan = interner.value({ v: Number.NaN, z: -0, t: new Float32Array([1]) });
+    expect(interner.value({ v: Number.NaN, z: -0, t: new Float32Array([1]) })).toBe(nan);
+    for (const other of [{ v: null, z: -0, t: new Float32Array([1]) }, { v: Number.NaN, z: 0, t: new Float32Array([1]) }, { v: Number.NaN, z: -0, t: new Int32Array([1]) }]) {
+      expect(interner.value(other)).toBe(other);
+    }
   });
 
   it("refuses bytes that are not an encoded dataset, with a typed error naming the source", () => {

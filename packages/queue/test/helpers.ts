@@ -53,11 +53,11 @@ async function waitForLine(child: ChildProcess, pattern: RegExp, ms: number, wha
 }
 
 /** Starts redis-server on a free port with no persistence, in a temp directory. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "vz-redis-"));
   const launch = async () => {
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
     await waitForLine(child, /Ready to accept connections/, 10_000, "redis-server");
     child.stdout?.resume();
     child.stderr?.resume();
@@ -102,10 +102,10 @@ export interface WorkerProcess {
 }
 
 /** Starts `node apps/cli/dist/bin.js worker --queue URL` and waits until it is ready. */
-export async function startWorker(redisUrl: string, options: { concurrency?: number; lockMs?: number; cwd?: string } = {}): Promise<WorkerProcess> {
+export async function startWorker(redisUrl: string, options: { concurrency?: number; lockMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [BIN, "worker", "--queue", redisUrl, "--concurrency", String(options.concurrency ?? 4)], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...(options.lockMs ? { VZ_QUEUE_LOCK_MS: String(options.lockMs) } : {}) },
+    env: { ...process.env, ...options.env, ...(options.lockMs ? { VZ_QUEUE_LOCK_MS: String(options.lockMs) } : {}) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let text = "";

@@ -4,8 +4,8 @@
  * @module
  */
 import type { OpenVirtualMfdatasetOptions, ParserPlugin, VirtualDatatree } from "@vz/core";
-import { InvalidArgumentError, PluginLoadError, UnsupportedFeatureError } from "@vz/core";
-import type { CliContext } from "../context.js";
+import { InvalidArgumentError, PluginLoadError } from "@vz/core";
+import { type CliContext, kerchunkRoot, parserChoice, referenceFolder } from "../context.js";
 import { redactedUrl } from "./worker.js";
 
 type QueuePackage = typeof import("@vz/queue");
@@ -54,35 +54,81 @@ export async function queueCommand(context: CliContext, args: string[], options:
 
 type Choice = { parser?: string | ParserPlugin; parserOptions: Record<string, unknown>; allowedPrefixes?: string[] };
 
-/** The parser name and options a worker can use (workers look parsers up by name). */
-function namedChoice(choice: Choice): { parser?: string; parserOptions: Record<string, unknown> } {
-  if (choice.parser === undefined || typeof choice.parser === "string") return { ...(choice.parser ? { parser: choice.parser } : {}), parserOptions: choice.parserOptions };
-  if (choice.parserOptions.root !== undefined) return { parser: choice.parser.name, parserOptions: choice.parserOptions };
-  throw new UnsupportedFeatureError(
-    "queue-kerchunk-root",
-    "vz virtualize --queue: kerchunk inputs need --root (or parserOptions.kerchunk.root in the config): workers cannot take each file's folder as its root",
-  );
+/** How the workers get the parser and its options (they look parsers up by name). */
+interface PoolChoice {
+  parser?: string;
+  parserOptions?: Record<string, unknown>;
+  parserOptionsFor?: (url: string) => Record<string, unknown>;
+  parserOptionsByName?: (url: string) => Record<string, unknown>;
+  allowedPrefixes?: string[];
+}
+
+/**
+ * The parser and options the workers use for `choice`, as the local run uses them: a named parser
+ * by its name (a plugin the CLI wrapped — per-file kerchunk roots, skip reports — by the wrapped
+ * plugin's name); kerchunk reference files without a chosen root resolve relative chunk URLs
+ * against their own folder; without a parser, each detected parser gets its config, rule and
+ * --parser-option values, and a kerchunk file its own folder (or the chosen --root) as its root.
+ */
+export function poolChoice(context: CliContext, choice: Choice, root?: string): PoolChoice {
+  const allowed = choice.allowedPrefixes ? { allowedPrefixes: choice.allowedPrefixes } : {};
+  if (typeof choice.parser === "string") return { parser: choice.parser, parserOptions: choice.parserOptions, ...allowed };
+  if (choice.parser !== undefined) {
+    const name = choice.parser.name;
+    if (name !== "kerchunk" || choice.parserOptions.root !== undefined) return { parser: name, parserOptions: choice.parserOptions, ...allowed };
+    const options = choice.parserOptions;
+    return { parser: name, parserOptionsFor: (url) => ({ ...options, root: referenceFolder(url) }), ...allowed };
+  }
+  const extra = choice.parserOptions;
+  const same = JSON.stringify(extra);
+  const chosenRoot = kerchunkRoot(context, context.config.parserOptions?.kerchunk ?? {}, root);
+  const names = context.registry.list().map((entry) => entry.name);
+  const allowedPrefixes = [...(choice.allowedPrefixes ?? []), ...(chosenRoot !== undefined && !choice.allowedPrefixes?.includes(chosenRoot) ? [chosenRoot] : [])];
+  return {
+    parserOptions: extra,
+    parserOptionsByName: (url) => {
+      const byName: Record<string, unknown> = {};
+      for (const name of names) {
+        const options = parserChoice(context, url, url, name, extra).parserOptions;
+        if (name === "kerchunk") byName[name] = { ...options, root: kerchunkRoot(context, options, root) ?? referenceFolder(url) };
+        else if (JSON.stringify(options) !== same) byName[name] = options;
+      }
+      return byName;
+    },
+    ...(allowedPrefixes.length ? { allowedPrefixes } : {}),
+  };
+}
+
+function poolOptions(named: PoolChoice) {
+  return {
+    ...(named.parser ? { parser: named.parser } : {}),
+    ...(named.parserOptions ? { parserOptions: named.parserOptions } : {}),
+    ...(named.parserOptionsFor ? { parserOptionsFor: named.parserOptionsFor } : {}),
+    ...(named.parserOptionsByName ? { parserOptionsByName: named.parserOptionsByName } : {}),
+  };
 }
 
 /** Options of {@link virtualizeOnQueue}. */
 export type QueueVirtualizeOptions = Omit<OpenVirtualMfdatasetOptions, "reader" | "registry" | "parser" | "parserOptions" | "parallel" | "onProgress"> & {
   queue: string;
   skipFailed?: boolean;
+  /** `--root`: kerchunk chunk URLs resolve here instead of each reference file's folder. */
+  root?: string;
 };
 
 /** `vz virtualize … --queue URL` for many files: returns the combined tree (what the local run builds). */
 export async function virtualizeOnQueue(context: CliContext, urls: string[], choice: Choice, options: QueueVirtualizeOptions): Promise<VirtualDatatree> {
   const { createQueuePool, openQueueMfdatatree } = await importQueue("vz virtualize --queue");
-  const named = namedChoice(choice);
-  const { queue, skipFailed, ...rest } = options;
-  const pool = createQueuePool({ redis: queue, reader: context.reader, ...(named.parser ? { parser: named.parser } : {}), parserOptions: named.parserOptions });
+  const { queue, skipFailed, root, ...rest } = options;
+  const named = poolChoice(context, choice, root);
+  const pool = createQueuePool({ redis: queue, reader: context.reader, ...poolOptions(named) });
   let reported = 0;
   let last = 0;
   try {
     const result = await openQueueMfdatatree(pool, urls, {
       ...rest,
       reader: context.reader,
-      ...(choice.allowedPrefixes ? { allowedPrefixes: choice.allowedPrefixes } : {}),
+      ...(named.allowedPrefixes ? { allowedPrefixes: named.allowedPrefixes } : {}),
       ...(skipFailed ? { skipFailed: true } : {}),
       onProgress: (progress) => {
         if (progress.failed > reported && progress.lastError) {
@@ -110,16 +156,21 @@ export async function virtualizeOnQueue(context: CliContext, urls: string[], cho
 }
 
 /** `vz virtualize FILE --queue URL`: one file parsed by a worker (the same tree the local run builds). */
-export async function virtualizeOneOnQueue(context: CliContext, url: string, choice: Choice, options: { queue: string; group?: string; loadableVariables?: string[]; dropVariables?: string[] }): Promise<VirtualDatatree> {
+export async function virtualizeOneOnQueue(
+  context: CliContext,
+  url: string,
+  choice: Choice,
+  options: { queue: string; root?: string; group?: string; loadableVariables?: string[]; dropVariables?: string[] },
+): Promise<VirtualDatatree> {
   const { createQueuePool } = await importQueue("vz virtualize --queue");
-  const named = namedChoice(choice);
-  const pool = createQueuePool({ redis: options.queue, reader: context.reader, ...(named.parser ? { parser: named.parser } : {}), parserOptions: named.parserOptions });
+  const named = poolChoice(context, choice, options.root);
+  const pool = createQueuePool({ redis: options.queue, reader: context.reader, ...poolOptions(named) });
   try {
     return await pool.parseTree(url, {
       ...(options.group ? { group: options.group } : {}),
       ...(options.loadableVariables ? { loadableVariables: options.loadableVariables } : {}),
       ...(options.dropVariables ? { dropVariables: options.dropVariables } : {}),
-      ...(choice.allowedPrefixes ? { allowedPrefixes: choice.allowedPrefixes } : {}),
+      ...(named.allowedPrefixes ? { allowedPrefixes: named.allowedPrefixes } : {}),
     });
   } finally {
     await pool.close();

@@ -112,7 +112,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     } as const;
     if (options.queue) {
       const { virtualizeOnQueue } = await import("./queue.js");
-      tree = await virtualizeOnQueue(context, urls, choice, { ...shared, queue: options.queue, ...(options.skipFailed ? { skipFailed: true } : {}) });
+      tree = await virtualizeOnQueue(context, urls, choice, { ...shared, queue: options.queue, ...(options.root ? { root: options.root } : {}), ...(options.skipFailed ? { skipFailed: true } : {}) });
     } else {
       const progress = createProgress(context);
       tree = await openVirtualMfdatatree(urls, {
@@ -134,6 +134,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     const { virtualizeOneOnQueue } = await import("./queue.js");
     tree = await virtualizeOneOnQueue(context, url, choice, {
       queue: options.queue,
+      ...(options.root ? { root: options.root } : {}),
       ...(options.group ? { group: options.group } : {}),
       ...(options.loadable ? { loadableVariables: options.loadable } : {}),
       ...(options.drop ? { dropVariables: options.drop } : {}),
