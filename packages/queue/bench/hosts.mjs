@@ -14,6 +14,7 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchFiles } from "./bench-files.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
@@ -77,27 +78,7 @@ async function relay(targetPort) {
   return { server, port: server.address().port };
 }
 
-const data = path.join(tmpdir(), `vz-bench-queue-${FILES}`);
-if (!existsSync(data) || readdirSync(data).filter((n) => n.endsWith(".nc")).length !== FILES) {
-  mkdirSync(data, { recursive: true });
-  execFileSync("/usr/bin/python3", [
-    "-c",
-    `
-import sys, numpy as np, netCDF4
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    with netCDF4.Dataset(f"{d}/f{i:05d}.nc", "w") as ds:
-        ds.createDimension("time", None); ds.createDimension("lat", 10); ds.createDimension("lon", 20)
-        t = ds.createVariable("time", "f8", ("time",)); t.units = "hours since 2000-01-01"; t[:] = [i]
-        la = ds.createVariable("lat", "f4", ("lat",)); la[:] = np.linspace(-45, 45, 10)
-        lo = ds.createVariable("lon", "f4", ("lon",)); lo[:] = np.linspace(0, 190, 20)
-        v = ds.createVariable("t2m", "f4", ("time", "lat", "lon"), chunksizes=(1, 5, 10), zlib=True)
-        v.units = "K"; v[:] = 270 + np.arange(200, dtype="f4").reshape(1, 10, 20) + i
-`,
-    data,
-    String(FILES),
-  ]);
-}
+const data = benchFiles(FILES);
 const names = readdirSync(data).filter((n) => n.endsWith(".nc")).sort();
 
 const work = mkdtempSync(path.join(tmpdir(), "vz-bench-hosts-"));

@@ -6,7 +6,6 @@
 import type { OpenVirtualMfdatasetOptions, ParserPlugin, VirtualDatatree } from "@vz/core";
 import { InvalidArgumentError, PluginLoadError } from "@vz/core";
 import { type CliContext, kerchunkRoot, parserChoice, referenceFolder } from "../context.js";
-import { redactedUrl } from "./worker.js";
 
 type QueuePackage = typeof import("@vz/queue");
 
@@ -37,13 +36,13 @@ export async function queueCommand(context: CliContext, args: string[], options:
   const [sub] = args;
   if (sub !== "status" || args.length !== 1) throw new InvalidArgumentError(`vz queue: expected "status", got "${args.join(" ")}"`);
   if (!options.queue) throw new InvalidArgumentError("vz queue status needs --queue redis://HOST:PORT");
-  const { createQueuePool } = await importQueue("vz queue status");
+  const { createQueuePool, redactRedisUrl } = await importQueue("vz queue status");
   const pool = createQueuePool({ redis: options.queue, reader: context.reader });
   try {
     const counts = await pool.counts();
     if (options.json) context.out(`${JSON.stringify(counts)}\n`);
     else {
-      context.out(`queue on ${redactedUrl(options.queue)}\n`);
+      context.out(`queue on ${redactRedisUrl(options.queue)}\n`);
       for (const [state, count] of Object.entries(counts)) context.out(`  ${state.padEnd(10)} ${count}\n`);
     }
   } finally {

@@ -30,7 +30,7 @@ export async function workerCommand(context: CliContext, options: WorkerOptions)
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`--concurrency must be a positive integer, got ${options.concurrency}`);
   const { importQueue } = await import("./queue.js");
-  const { startQueueWorker } = await importQueue("vz worker");
+  const { redactRedisUrl, startQueueWorker } = await importQueue("vz worker");
   let done = 0;
   let failed = 0;
   let lastError = "";
@@ -63,7 +63,7 @@ export async function workerCommand(context: CliContext, options: WorkerOptions)
   // handled by BullMQ (retried or failed); log the stray one and keep serving.
   const onStray = (reason: unknown) => context.err(`vz worker: unhandled rejection (ignored): ${(reason as Error)?.message ?? String(reason)}\n`);
   process.on("unhandledRejection", onStray);
-  context.err(`vz worker: ready on ${redactedUrl(options.queue)} (concurrency ${concurrency}, pid ${process.pid})\n`);
+  context.err(`vz worker: ready on ${redactRedisUrl(options.queue)} (concurrency ${concurrency}, pid ${process.pid})\n`);
   const how = await (options.until ??
     new Promise<"finish" | "now">((resolve) => {
       process.once("SIGTERM", () => resolve("finish"));
@@ -76,15 +76,4 @@ export async function workerCommand(context: CliContext, options: WorkerOptions)
   process.off("unhandledRejection", onStray);
   context.err(`vz worker: stopped (${done} files done, ${failed} failed)\n`);
   return 0;
-}
-
-/** The Redis URL without its password, for logs. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.href;
-  } catch {
-    return url;
-  }
 }
