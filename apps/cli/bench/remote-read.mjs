@@ -5,52 +5,22 @@
 // with xarray + fsspec ReferenceFileSystem + zarr reading the same refs; requests and bytes from the server's
 // log. Medians of alternating runs.
 // Run: pnpm build && node apps/cli/bench/remote-read.mjs [runs=3]
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { canImport, python, rangeServer, remoteFile, shared, startLoggedServer, vzBin, work } from "../../../tooling/bench/remote.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../../..");
-const shared = resolve(repo, "../shared/bench");
-const python = "/usr/bin/python3";
 const runs = Number(process.argv[2] ?? 3);
-const work = join(tmpdir(), "vz-bench-remote");
-mkdirSync(work, { recursive: true });
-const file = join(work, "remote-zlib.nc");
-const vzBin = join(repo, "apps/cli/dist/bin.js");
 
 const skip = (why) => {
   console.log(JSON.stringify({ bench: "read through refs", skipped: why }));
   process.exit(0);
 };
-if (!existsSync(join(shared, "range_server.py"))) skip(`${shared}/range_server.py not found`);
+if (!existsSync(rangeServer)) skip(`${shared}/range_server.py not found`);
 if (!existsSync(python)) skip(`${python} not found (it runs the range server)`);
-const canImport = (modules) => {
-  try {
-    execFileSync(python, ["-c", `import ${modules}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const havePeer = canImport("xarray, fsspec, zarr");
-if (!existsSync(file)) {
-  if (!canImport("netCDF4, numpy")) skip(`${file} is missing and netCDF4/numpy are not there to write it`);
-  console.error("generating", file, "(once)…");
-  execFileSync(python, ["-c", `
-import netCDF4, numpy as np
-with netCDF4.Dataset(${JSON.stringify(file)}, "w", format="NETCDF4") as ds:
-    ds.createDimension("time", None); ds.createDimension("y", 100); ds.createDimension("x", 150)
-    t = ds.createVariable("time", "f8", ("time",))
-    vs = [ds.createVariable(n, "f4", ("time", "y", "x"), chunksizes=(1, 100, 150), zlib=True, shuffle=True, complevel=1) for n in ("ta", "ua", "va")]
-    rng = np.random.default_rng(0)
-    for i in range(1500):
-        t[i] = i
-        for v in vs: v[i] = rng.random((100, 150), dtype="f4")
-`], { stdio: "inherit" });
-}
+const file = remoteFile(true) ?? skip(`${join(work, "remote-zlib.nc")} is missing and netCDF4/numpy are not there to write it`);
 const localRefs = join(work, "refs-local.json");
 execFileSync(process.execPath, [vzBin, "virtualize", file, "-o", localRefs], { stdio: "ignore" });
 
@@ -62,25 +32,17 @@ print(float(v.sum()))
 `;
 
 async function startServer() {
-  const log = join(work, `log-${Date.now()}-${Math.random()}.txt`);
-  const portFile = join(work, `port-${Date.now()}-${Math.random()}.txt`);
-  writeFileSync(log, "");
-  const server = spawn(python, [join(shared, "range_server.py"), work, log, portFile, "50", "100"], { stdio: "ignore" });
-  for (let i = 0; i < 200 && !(existsSync(portFile) && readFileSync(portFile, "utf8").trim()); i++) await new Promise((r) => setTimeout(r, 50));
-  const port = readFileSync(portFile, "utf8").trim();
-  const base = `http://127.0.0.1:${port}/`;
-  const refs = join(work, `refs-${port}.json`);
+  const server = await startLoggedServer();
+  const base = `${server.origin}/`;
+  const refs = join(work, `refs-${server.id}.json`);
   writeFileSync(refs, readFileSync(localRefs, "utf8").replaceAll(`file://${work}/`, base));
   return {
     base,
     refs,
-    stats() {
-      const lines = readFileSync(log, "utf8").trim().split("\n").filter(Boolean);
-      return { requests: lines.length, bytes: lines.reduce((n, l) => n + Number(l.split(" ").pop()), 0) };
-    },
+    stats: () => server.stats(),
     close() {
-      server.kill();
-      for (const f of [log, portFile, refs]) rmSync(f, { force: true });
+      server.close();
+      rmSync(refs, { force: true });
     },
   };
 }

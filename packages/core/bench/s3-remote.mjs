@@ -11,19 +11,15 @@
 //       over HTTP.
 // vz signs every S3 request (SigV4, dummy credentials), as it would against a real bucket.
 // Run: pnpm build && node packages/core/bench/s3-remote.mjs [runs=3]
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { canImport, python, rangeServer, remoteFile, shared, startLoggedServer, vzBin, work } from "../../../tooling/bench/remote.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../../..");
-const shared = resolve(repo, "../shared/bench");
-const python = "/usr/bin/python3";
 const runs = Number(process.argv[2] ?? 3);
-const work = join(tmpdir(), "vz-bench-remote");
-const vzBin = join(repo, "apps/cli/dist/bin.js");
 const bucket = "bench";
 
 const skip = (why) => {
@@ -32,15 +28,7 @@ const skip = (why) => {
 };
 if (!existsSync(python)) skip(`${python} not found (it runs the S3 stand-in)`);
 if (!existsSync(vzBin)) skip(`${vzBin} not built (pnpm build)`);
-const canImport = (modules) => {
-  try {
-    execFileSync(python, ["-c", `import ${modules}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const haveHttpServer = existsSync(join(shared, "range_server.py"));
+const haveHttpServer = existsSync(rangeServer);
 const haveNetcdf = canImport("netCDF4, numpy");
 const havePeerInspect = haveHttpServer && canImport("h5py, fsspec") && existsSync(join(shared, "peer_remote_h5py.py"));
 const havePeerRead = haveHttpServer && canImport("xarray, fsspec, zarr");
@@ -52,47 +40,17 @@ else {
 }
 notes.push(canImport("s3fs") ? "s3fs is installed but not used: the peers read over HTTP" : "s3fs is not installed: the Python peers read over HTTP, not S3");
 
-mkdirSync(work, { recursive: true });
-/** The bench files, written once (the same ones remote-http.mjs and remote-read.mjs use). */
-function generate(file, compressed) {
-  if (existsSync(file)) return;
-  if (!haveNetcdf) skip(`${file} is missing and netCDF4/numpy are not there to write it`);
-  console.error("generating", file, "(once)…");
-  const names = compressed ? '("ta", "ua", "va")' : '("a", "b", "c")';
-  const filters = compressed ? ", zlib=True, shuffle=True, complevel=1" : "";
-  execFileSync(python, ["-c", `
-import netCDF4, numpy as np
-with netCDF4.Dataset(${JSON.stringify(file)}, "w", format="NETCDF4") as ds:
-    ds.createDimension("time", None); ds.createDimension("y", 100); ds.createDimension("x", 150)
-    t = ds.createVariable("time", "f8", ("time",))
-    vs = [ds.createVariable(n, "f4", ("time", "y", "x"), chunksizes=(1, 100, 150)${filters}) for n in ${names}]
-    rng = np.random.default_rng(0)
-    for i in range(1500):
-        t[i] = i
-        for v in vs: v[i] = rng.random((100, 150), dtype="f4")
-`], { stdio: "inherit" });
-}
-const plainFile = join(work, "remote.nc");
-const zlibFile = join(work, "remote-zlib.nc");
-generate(plainFile, false);
-generate(zlibFile, true);
+const plainFile = remoteFile(false) ?? skip(`${join(work, "remote.nc")} is missing and netCDF4/numpy are not there to write it`);
+const zlibFile = remoteFile(true) ?? skip(`${join(work, "remote-zlib.nc")} is missing and netCDF4/numpy are not there to write it`);
 const localRefs = join(work, "refs-local.json");
 execFileSync(process.execPath, [vzBin, "virtualize", zlibFile, "-o", localRefs], { stdio: "ignore" });
 
-/** Starts a server script; resolves when it has written its port. */
+/** Starts the S3 stand-in or the range server; resolves when it has written its port. */
 async function startServer(kind) {
-  const tag = `${kind}-${Date.now()}-${Math.random()}`;
-  const log = join(work, `log-${tag}.txt`);
-  const portFile = join(work, `port-${tag}.txt`);
-  writeFileSync(log, "");
-  const argv = kind === "s3" ? [join(here, "s3_front.py"), work, bucket, log, portFile, "50", "100"] : [join(shared, "range_server.py"), work, log, portFile, "50", "100"];
-  const server = spawn(python, argv, { stdio: "ignore" });
-  for (let i = 0; i < 200 && !(existsSync(portFile) && readFileSync(portFile, "utf8").trim()); i++) await new Promise((r) => setTimeout(r, 50));
-  const port = readFileSync(portFile, "utf8").trim();
-  if (!port) throw new Error(`the ${kind} server did not start`);
-  const origin = `http://127.0.0.1:${port}`;
+  const server = kind === "s3" ? await startLoggedServer({ script: join(here, "s3_front.py"), before: [bucket], tag: kind }) : await startLoggedServer({ tag: kind });
+  const { origin } = server;
   const base = kind === "s3" ? `s3://${bucket}/` : `${origin}/`;
-  const refs = join(work, `refs-${tag}.json`);
+  const refs = join(work, `refs-${server.id}.json`);
   writeFileSync(refs, readFileSync(localRefs, "utf8").replaceAll(`file://${work}/`, base));
   return {
     origin,
@@ -102,15 +60,10 @@ async function startServer(kind) {
       kind === "s3"
         ? { ...process.env, AWS_ENDPOINT_URL_S3: origin, AWS_S3_FORCE_PATH_STYLE: "true", AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench-secret", AWS_REGION: "us-east-1" }
         : process.env,
-    stats() {
-      const lines = readFileSync(log, "utf8").trim().split("\n").filter(Boolean);
-      const methods = {};
-      for (const l of lines) methods[l.split(" ")[0]] = (methods[l.split(" ")[0]] ?? 0) + 1;
-      return { requests: lines.length, bytes: lines.reduce((n, l) => n + Number(l.split(" ").pop()), 0), methods };
-    },
+    stats: () => server.stats(),
     close() {
-      server.kill();
-      for (const f of [log, portFile, refs]) rmSync(f, { force: true });
+      server.close();
+      rmSync(refs, { force: true });
     },
   };
 }

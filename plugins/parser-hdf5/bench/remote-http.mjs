@@ -5,38 +5,21 @@
 // bytes, side by side with h5py through an fsspec HTTP file object (peer_remote_h5py.py) at 64 KiB
 // and fsspec's default 5 MiB blocks. Medians of alternating runs.
 // Run: pnpm build && node plugins/parser-hdf5/bench/remote-http.mjs [runs=3]
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { python, rangeServer, remoteFile, repo, shared, startLoggedServer, work } from "../../../tooling/bench/remote.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../../..");
-const shared = resolve(repo, "../shared/bench");
-const python = "/usr/bin/python3";
 const runs = Number(process.argv[2] ?? 3);
-const work = join(tmpdir(), "vz-bench-remote");
-mkdirSync(work, { recursive: true });
-const file = join(work, "remote.nc");
 
-if (!existsSync(join(shared, "range_server.py"))) {
+if (!existsSync(rangeServer)) {
   console.log(JSON.stringify({ bench: "hdf5 remote", skipped: `${shared}/range_server.py not found` }));
   process.exit(0);
 }
-if (!existsSync(file)) {
-  console.error("generating", file, "(once)…");
-  execFileSync(python, ["-c", `
-import netCDF4, numpy as np
-with netCDF4.Dataset(${JSON.stringify(file)}, "w", format="NETCDF4") as ds:
-    ds.createDimension("time", None); ds.createDimension("y", 100); ds.createDimension("x", 150)
-    t = ds.createVariable("time", "f8", ("time",))
-    vs = [ds.createVariable(n, "f4", ("time", "y", "x"), chunksizes=(1, 100, 150)) for n in ("a", "b", "c")]
-    rng = np.random.default_rng(0)
-    for i in range(1500):
-        t[i] = i
-        for v in vs: v[i] = rng.random((100, 150), dtype="f4")
-`], { stdio: "inherit" });
+const file = remoteFile(false);
+if (!file) {
+  console.log(JSON.stringify({ bench: "hdf5 remote", skipped: `${join(work, "remote.nc")} is missing and netCDF4/numpy are not there to write it` }));
+  process.exit(0);
 }
 const metadataBytes = Number(
   execFileSync(python, ["-c", `
@@ -52,24 +35,8 @@ print(os.path.getsize(${JSON.stringify(file)}) - n)
 );
 
 async function startServer() {
-  const log = join(work, `log-${Date.now()}-${Math.random()}.txt`);
-  const portFile = join(work, `port-${Date.now()}-${Math.random()}.txt`);
-  writeFileSync(log, "");
-  const server = spawn(python, [join(shared, "range_server.py"), work, log, portFile, "50", "100"], { stdio: "ignore" });
-  for (let i = 0; i < 200 && !(existsSync(portFile) && readFileSync(portFile, "utf8").trim()); i++) await new Promise((r) => setTimeout(r, 50));
-  const port = readFileSync(portFile, "utf8").trim();
-  return {
-    url: `http://127.0.0.1:${port}/remote.nc`,
-    stats() {
-      const lines = readFileSync(log, "utf8").trim().split("\n").filter(Boolean);
-      return { requests: lines.length, bytes: lines.reduce((n, l) => n + Number(l.split(" ").pop()), 0) };
-    },
-    close() {
-      server.kill();
-      rmSync(log, { force: true });
-      rmSync(portFile, { force: true });
-    },
-  };
+  const server = await startLoggedServer();
+  return { url: `${server.origin}/remote.nc`, stats: () => server.stats(), close: () => server.close() };
 }
 
 const vzBin = join(repo, "apps/cli/dist/bin.js");
