@@ -14,7 +14,7 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchFiles } from "./bench-files.mjs";
+import { benchFiles, median, stop, waitFor } from "./common.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
@@ -99,28 +99,6 @@ const redisUrl = `redis://:${PASS}@${BRIDGE}:${redisRelay.port}`;
 const urls = names.map((name) => `http://${BRIDGE}:${fileRelay.port}/${name}`);
 const admin = new Redis({ host: "127.0.0.1", port: redisPort, password: PASS });
 
-function waitFor(child, pattern, what) {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const on = (chunk) => {
-      text += chunk;
-      if (pattern.test(text)) {
-        child.stdout.off("data", on);
-        child.stderr.off("data", on);
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve();
-      }
-    };
-    child.stdout.on("data", on);
-    child.stderr.on("data", on);
-    child.once("exit", (code) => reject(new Error(`${what} exited (${code}): ${text}`)));
-  });
-}
-
-const stop = (child, signal = "SIGTERM") =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => (child.once("exit", resolve), child.kill(signal)));
-
 async function vz(args) {
   const start = performance.now();
   const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
@@ -131,12 +109,6 @@ async function vz(args) {
   if (code !== 0) throw new Error(`vz ${args[0]} failed (${code}): ${stderr}`);
   return { seconds: (performance.now() - start) / 1000, stderr };
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const results = new Map();
 const record = (name, value) => results.set(name, [...(results.get(name) ?? []), value]);

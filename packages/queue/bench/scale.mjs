@@ -14,7 +14,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchFiles } from "./bench-files.mjs";
+import { benchFiles, median, stop, waitFor } from "./common.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
@@ -40,33 +40,6 @@ async function freePort() {
   });
 }
 
-function waitFor(child, pattern, what) {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const on = (chunk) => {
-      text += chunk;
-      if (pattern.test(text)) {
-        child.stdout.off("data", on);
-        child.stderr.off("data", on);
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve();
-      }
-    };
-    child.stdout.on("data", on);
-    child.stderr.on("data", on);
-    child.once("exit", (code) => reject(new Error(`${what} exited (${code}): ${text}`)));
-  });
-}
-
-function stop(child, signal = "SIGTERM") {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", resolve);
-    child.kill(signal);
-  });
-}
-
 /** Runs a vz command, sampling its peak RSS (VmHWM) until it exits. */
 async function vz(args) {
   const start = performance.now();
@@ -87,12 +60,6 @@ async function vz(args) {
   if (code !== 0) throw new Error(`vz ${args[0]} failed (${code}): ${stderr}`);
   return { seconds, peakMb: peakKb / 1024, stderr };
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const work = mkdtempSync(path.join(tmpdir(), "vz-bench-queue-run-"));
 const port = await freePort();

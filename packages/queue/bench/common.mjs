@@ -1,5 +1,5 @@
-// The small netCDF4 files the queue benchmarks virtualize (scale.mjs, hosts.mjs): `count` files of
-// one time step (t2m 10×20 float32, zlib, chunks 1×5×10, lat/lon/time coordinates), written once
+// Shared pieces of the queue benchmarks (scale.mjs, hosts.mjs): the small netCDF4 files they virtualize
+// (`count` files of one time step: t2m 10×20 float32, zlib, chunks 1×5×10, lat/lon/time coordinates, written once
 // by netCDF4-python into $TMPDIR/vz-bench-queue-<count> and reused while that folder holds them all.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
@@ -31,4 +31,40 @@ for i in range(n):
   ]);
   console.log(`generated ${count} files in ${data} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   return data;
+}
+
+/** Resolves once `child` has printed `pattern` (stdout or stderr); rejects if it exits first. */
+export function waitFor(child, pattern, what) {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const on = (chunk) => {
+      text += chunk;
+      if (pattern.test(text)) {
+        child.stdout.off("data", on);
+        child.stderr.off("data", on);
+        child.stdout.resume();
+        child.stderr.resume();
+        resolve();
+      }
+    };
+    child.stdout.on("data", on);
+    child.stderr.on("data", on);
+    child.once("exit", (code) => reject(new Error(`${what} exited (${code}): ${text}`)));
+  });
+}
+
+/** Sends `signal` to `child` and resolves when it has exited (at once if it already has). */
+export function stop(child, signal = "SIGTERM") {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", resolve);
+    child.kill(signal);
+  });
+}
+
+/** The median of `values`. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
