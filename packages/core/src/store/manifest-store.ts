@@ -71,6 +71,11 @@ function metadataDocument(node: ManifestGroup | ManifestArray): Uint8Array {
   return encodeJson({ ...metadata, data_type: `v2:S${fixed[1]}`, fill_value: fillValue });
 }
 
+/** The store key of a chunk in the default chunk key encoding: `<path>/c/<i>/<j>`, `<path>/c` for 0-d arrays. */
+function chunkKey(path: string, coords: readonly number[]): string {
+  return coords.length === 0 ? `${path}/c` : `${path}/c/${coords.join("/")}`;
+}
+
 /** Largest request that merging reads produces (unless one read alone is larger): 16 MiB, as `coalesceRanges`. */
 const MAX_COALESCED = DEFAULT_MAX_COALESCED;
 
@@ -114,6 +119,8 @@ export class ManifestStore {
   #flushScheduled = false;
   #active = 0;
   #waiting: (() => void)[] = [];
+  /** Chunk reads started by {@link prefetch}, by chunk key, until a `get` takes them. */
+  #prefetched = new Map<string, Promise<Uint8Array>>();
 
   constructor(group: ManifestGroup, reader: ObjectReader, options: ManifestStoreOptions = {}) {
     this.group = group;
@@ -155,10 +162,47 @@ export class ManifestStore {
       if (!codecsRegistered()) await registerCodecs();
       return metadataDocument(location.node);
     }
+    if (this.#prefetched.size > 0) {
+      const key = chunkKey(location.path, location.coords);
+      const started = this.#prefetched.get(key);
+      if (started) {
+        this.#prefetched.delete(key);
+        return started;
+      }
+    }
     const entry = location.array.manifest.get(location.coords);
     if (!entry) return undefined;
     if ("data" in entry) return entry.data;
     return this.#read(entry.url, entry.offset, entry.length, opts?.signal);
+  }
+
+  /**
+   * Starts reading the chunks at `chunks` (chunk grid coordinates) of the array at `path` now, so
+   * that their requests are under way while the caller still loads and opens its Zarr reader; the
+   * `get` of each chunk's key then takes the read already started (once). Reads are queued,
+   * coalesced and limited as `get`'s are; a failed one fails that `get` as it would have. Chunks
+   * without a reference, inline chunks, unknown paths and sharded arrays are left out. Returns how
+   * many reads were started.
+   */
+  prefetch(path: string, chunks: Iterable<readonly number[]>): number {
+    const arrayPath = path.replace(/^\/+/, "");
+    const node = this.group.resolve(arrayPath);
+    if (!(node instanceof ManifestArray)) return 0;
+    if (node.metadata.codecs.some((codec) => codec.name === "sharding_indexed")) return 0;
+    let started = 0;
+    for (const coords of chunks) {
+      if (coords.length !== node.ndim) continue;
+      const key = chunkKey(arrayPath, coords);
+      if (this.#prefetched.has(key)) continue;
+      const entry = node.manifest.get(coords);
+      if (!entry || "data" in entry) continue;
+      const read = this.#read(entry.url, entry.offset, entry.length, undefined);
+      // a failure belongs to the `get` that takes this read; one never taken is no error
+      read.catch(() => undefined);
+      this.#prefetched.set(key, read);
+      started++;
+    }
+    return started;
   }
 
   /**
