@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, readArrayValues } from "@vz/core";
+import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, ManifestStore, readArrayValues } from "@vz/core";
 import { registerCodecs, registerPluginCodecs } from "@vz/core/codecs";
 import type * as zarr from "zarrita";
 import { type CliContext, inputUrl, openInput } from "../context.js";
@@ -117,9 +117,13 @@ async function readIcechunk(
 }
 
 async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions, url?: string): Promise<number> {
-  // an Icechunk store is not a ManifestStore, which would register vz's codecs itself; codecs of
-  // installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...) too
-  const [zarrita] = await Promise.all([import("zarrita"), registerCodecs(), registerPluginCodecs(context.registry)]);
+  // an Icechunk store is not a ManifestStore, which registers vz's codecs (and Float16Array for a
+  // float16 array) itself; codecs of installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...) too
+  const [zarrita] = await Promise.all([
+    import("zarrita"),
+    store instanceof ManifestStore ? undefined : registerCodecs(),
+    registerPluginCodecs(context.registry),
+  ]);
   const array = await zarrita.open.v3(zarrita.root(store).resolve(path), { kind: "array" });
   // Checked against the shape before anything is read: a bad selection never reaches a reader.
   const selection = parseSelection(options.slice, { variable: path, shape: array.shape, dimensionNames: array.dimensionNames });

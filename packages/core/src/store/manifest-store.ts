@@ -4,7 +4,7 @@
  * ObjectReader; a missing chunk is `undefined` (zarrita then uses the fill value).
  * @module
  */
-import { codecsRegistered, registerCodecs } from "../codecs/register-codecs.js";
+import { codecsRegistered, ensureFloat16Array, loadCodecRegistry } from "../codecs/register-codecs.js";
 import { NotFoundError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
@@ -152,6 +152,15 @@ export class ManifestStore {
     return { kind: "chunk", array: node, coords, path: arrayPath };
   }
 
+  /**
+   * What zarrita needs before it reads `node`'s metadata: vz's codecs, and for a float16 array a
+   * `Float16Array` (zarrita looks it up when it builds the array's codecs; Node 20 has none).
+   */
+  async #prepareFor(node: ManifestGroup | ManifestArray): Promise<void> {
+    if (!codecsRegistered()) await loadCodecRegistry();
+    if (node instanceof ManifestArray && node.metadata.data_type === "float16") await ensureFloat16Array();
+  }
+
   /** Bytes at `key`, or undefined when there is nothing there. */
   async get(key: string, opts?: ReadOptions): Promise<Uint8Array | undefined> {
     const location = this.#locate(key);
@@ -159,7 +168,7 @@ export class ManifestStore {
     if (location.kind === "metadata") {
       // zarrita must know vz's codecs (fletcher32, bz2, lz4h5, lzf, fixed shuffle) before it builds
       // an array's codec pipeline from this document: load and register them on the first read
-      if (!codecsRegistered()) await registerCodecs();
+      await this.#prepareFor(location.node);
       return metadataDocument(location.node);
     }
     if (this.#prefetched.size > 0) {
@@ -286,7 +295,7 @@ export class ManifestStore {
     const location = this.#locate(key);
     if (!location) return undefined;
     if (location.kind === "metadata") {
-      if (!codecsRegistered()) await registerCodecs();
+      await this.#prepareFor(location.node);
       const bytes = metadataDocument(location.node);
       return "suffixLength" in range ? bytes.subarray(bytes.length - range.suffixLength) : bytes.subarray(range.offset, range.offset + range.length);
     }
