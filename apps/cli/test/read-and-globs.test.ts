@@ -9,8 +9,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeCfValues } from "@vz/core";
-import { joinNegativeValues, parseSelection } from "../src/selection.js";
+import { ChunkManifestBuilder, createArrayMetadata, decodeCfValues, ManifestArray, ManifestGroup, ManifestStore, MemoryReader } from "@vz/core";
+import * as zarr from "zarrita";
+import { selectedChunks } from "../src/commands/read.js";
+import { joinNegativeValues, parseSelection, toZarritaSelection } from "../src/selection.js";
 import { pythonJson, vzIn } from "./cli-helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +36,37 @@ with netCDF4.Dataset(${JSON.stringify(sample)}) as ds:
     a = np.ma.asarray(v[${index}]).astype("float64")
     print(json.dumps([None if m else float(x) for x, m in zip(np.ravel(a.data), np.ravel(np.ma.getmaskarray(a)))]))`) as unknown[];
 }
+
+describe("chunks vz read requests ahead of zarrita", () => {
+  // oracle: the chunk keys zarrita itself asks the store for (its indexer), for the same selection
+  const shape = [7, 10, 9];
+  const chunkShape = [3, 4, 2];
+  const grid = shape.map((n, d) => Math.ceil(n / chunkShape[d]!));
+  const builder = new ChunkManifestBuilder(grid);
+  const file = new Uint8Array(grid.reduce((a, b) => a * b, 1) * 24 * 4);
+  let next = 0;
+  for (let i = 0; i < grid[0]!; i++) for (let j = 0; j < grid[1]!; j++) for (let k = 0; k < grid[2]!; k++) builder.set([i, j, k], "memory://s/f.bin", (next++) * 96, 96);
+  const a = new ManifestArray(createArrayMetadata({ shape, dataType: "int32", chunkShape }), builder.build(), "a");
+  const target = { variable: "a", shape };
+  async function zarritaChunks(slice: string): Promise<string[]> {
+    const store = new ManifestStore(new ManifestGroup({ arrays: { a } }), new MemoryReader().put("memory://s/f.bin", file));
+    const asked: string[] = [];
+    const recording = { get: (key: string) => (/\/c\//.test(key) && asked.push(key.replace(/^\/?a\/c\//, "")), store.get(key)) };
+    const array = await zarr.open.v3(zarr.root(recording).resolve("a"), { kind: "array" });
+    await zarr.get(array, toZarritaSelection(parseSelection(slice, target)));
+    return asked.sort();
+  }
+  it.each(["", "1:6,2:9,3:8", "-1,::3,1", "0:7:2,1:10:5,8", "2,3,4", "::4,::4,::2"])("--slice %j: the chunks zarrita reads", async (slice) => {
+    const chunks = selectedChunks(parseSelection(slice, target), chunkShape, 10_000)!;
+    const keys = chunks.map((c) => c.join("/")).sort();
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toEqual(await zarritaChunks(slice));
+  });
+  it("gives up past the limit", () => {
+    expect(selectedChunks(parseSelection("", target), chunkShape, 44)).toBeUndefined();
+    expect(selectedChunks(parseSelection("", target), chunkShape, 45)).toHaveLength(45);
+  });
+});
 
 describe("selection parsing", () => {
   const target = { variable: "air", shape: [5, 6, 8], dimensionNames: ["time", "lat", "lon"] };

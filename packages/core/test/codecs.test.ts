@@ -174,14 +174,19 @@ describe(`codecs${skipReason}`, () => {
 
   it("unshuffle's word paths (2, 4, 8 bytes) match the byte-by-byte definition, with trailing bytes", () => {
     for (const elementSize of [2, 3, 4, 8]) {
-      for (const length of [0, elementSize - 1, elementSize * 7, elementSize * 7 + elementSize - 1]) {
-        const shuffled = Uint8Array.from({ length }, (_, i) => (i * 37 + 11) & 255);
+      // counts that are and are not multiples of 4 (the 4-byte path takes four elements at a time
+      // from aligned input), and results of 4096 bytes and more (written into memory not zeroed first)
+      const lengths = [0, elementSize - 1, elementSize * 7, elementSize * 7 + elementSize - 1, elementSize * 8, elementSize * 1500, elementSize * 1500 + elementSize - 1, elementSize * 1501];
+      for (const length of lengths) {
+        const shuffled = Uint8Array.from({ length }, (_, i) => (i * 37 + 11 + (i >> 8)) & 255);
         const count = Math.floor(length / elementSize);
         const expected = shuffled.slice();
         for (let byte = 0; byte < elementSize; byte++) for (let i = 0; i < count; i++) expected[i * elementSize + byte] = shuffled[byte * count + i]!;
-        const view = new Uint8Array(length + 3);
-        view.set(shuffled, 3); // an input that starts at an odd offset of its buffer
-        expect(Array.from(unshuffleBytes(view.subarray(3), elementSize)), `${elementSize}/${length}`).toEqual(Array.from(expected));
+        for (const offset of [3, 0, 8]) {
+          const view = new Uint8Array(length + offset);
+          view.set(shuffled, offset); // an input at an odd offset of its buffer, and aligned ones
+          expect(Array.from(unshuffleBytes(view.subarray(offset), elementSize)), `${elementSize}/${length}/${offset}`).toEqual(Array.from(expected));
+        }
       }
     }
   });

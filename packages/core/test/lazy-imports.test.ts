@@ -63,6 +63,13 @@ mark("kerchunk-json " + json.length);
 const read = await readArrayValues(store, "a");
 const readXor = await readArrayValues(store, "b");
 mark("read " + JSON.stringify({ shape: read.shape, data: Array.from(read.data), xor: Array.from(readXor.data) }));
+// float16 (1, -2, 0.5, 65504 as IEEE half bits): the polyfill loads only now, when its array's metadata is served
+const halfBuilder = new ChunkManifestBuilder([1]);
+halfBuilder.setInlined([0], new Uint8Array(new Uint16Array([0x3c00, 0xc000, 0x3800, 0x7bff]).buffer));
+const half = new ManifestArray(createArrayMetadata({ shape: [4], dataType: "float16", chunkShape: [4] }), halfBuilder.build(), "h");
+const halfStore = new ManifestStore(new ManifestGroup({ arrays: new Map([["h", half]]) }), new MemoryReader());
+const readHalf = await readArrayValues(halfStore, "h");
+mark("float16 " + JSON.stringify(Array.from(readHalf.data)));
 let files = 0;
 for await (const file of kerchunkParquetFiles(toKerchunk(await toVirtualDataset(store)))) files++;
 mark("parquet " + files);
@@ -98,6 +105,12 @@ describe.skipIf(!built)(`zarrita, hyparquet-writer and the float16 polyfill load
     const read = phases.get("read") ?? [];
     expect(heavy(read, "zarrita").length).toBeGreaterThan(0);
     expect(heavy(read, "hyparquet-writer")).toEqual([]);
+    // float32 and int16 reads need no Float16Array; a float16 array's read installs it (where the runtime has none)
+    expect(heavy(read, "@petamoriken/float16")).toEqual([]);
+    expect(markers.find((m) => m.startsWith("float16 "))).toBe("float16 [1,-2,0.5,65504]");
+    if (typeof (globalThis as { Float16Array?: unknown }).Float16Array !== "function") {
+      expect(heavy(phases.get("float16") ?? [], "@petamoriken/float16").length).toBeGreaterThan(0);
+    }
     // the lazily registered codecs decode: the values come back exactly (float32, C order)
     // and a codec added with addZarritaCodecs before zarrita loaded was registered when it did
     const expected = { shape: [2, 3], data: [1.5, -2, 3.25, 1e30, 0, -0.5].map(Math.fround), xor: [7, -300, 12345] };

@@ -356,6 +356,66 @@ describe("ManifestStore batches the chunk reads of a selection", () => {
   });
 });
 
+describe("ManifestStore.prefetch starts a selection's reads before zarrita asks", () => {
+  /** 10 int32 chunks of 4 values back to back in one file, read through a reader that records its requests. */
+  function fixture() {
+    const file = new Uint8Array(new Int32Array(Array.from({ length: 40 }, (_, i) => i * 3 - 7)).buffer);
+    const builder = new ChunkManifestBuilder([10]);
+    for (let c = 0; c < 10; c++) builder.set([c], "memory://p/f.bin", c * 16, 16);
+    const calls: { offset: number; length: number }[] = [];
+    const inner = new MemoryReader().put("memory://p/f.bin", file);
+    const reader = Object.assign(Object.create(inner) as MemoryReader, {
+      async getRange(url: string, offset: number, length: number) {
+        calls.push({ offset, length });
+        return inner.getRange(url, offset, length);
+      },
+    });
+    const v = new ManifestArray(createArrayMetadata({ shape: [40], dataType: "int32", chunkShape: [4] }), builder.build(), "v");
+    return { store: new ManifestStore(new ManifestGroup({ groups: { g: new ManifestGroup({ arrays: { v } }) } }), reader, { coalesceGap: -1 }), calls };
+  }
+
+  it("zarrita's reads take the prefetched chunks: same values, no request twice, requests sent before zarrita opens the array", async () => {
+    const { store, calls } = fixture();
+    expect(store.prefetch("/g/v", [[2], [3], [4]])).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // the three requests went out before zarrita opened anything
+    expect(calls.map((c) => c.offset).sort((a, b) => a - b)).toEqual([32, 48, 64]);
+    const array = await zarr.open(zarr.root(store).resolve("g/v"), { kind: "array" });
+    const values = Array.from((await zarr.get(array, [zarr.slice(8, 20)])).data as Int32Array);
+    expect(values).toEqual(Array.from({ length: 12 }, (_, k) => (8 + k) * 3 - 7));
+    expect(calls).toHaveLength(3);
+    // a prefetched read is taken once: asking again reads again
+    const again = Array.from((await zarr.get(array, [zarr.slice(8, 12)])).data as Int32Array);
+    expect(again).toEqual([17, 20, 23, 26]);
+    expect(calls).toHaveLength(4);
+  });
+
+  it("leaves out unknown paths, wrong coordinates and chunks without a reference; a failed read fails the get that takes it", async () => {
+    const { store, calls } = fixture();
+    expect(store.prefetch("g/none", [[0]])).toBe(0);
+    expect(store.prefetch("g/v", [[0, 0], [99]])).toBe(0);
+    expect(calls).toHaveLength(0);
+    const broken = new ManifestStore(
+      new ManifestGroup({
+        arrays: {
+          y: new ManifestArray(
+            createArrayMetadata({ shape: [8], dataType: "int32", chunkShape: [4] }),
+            new ChunkManifestBuilder([2]).set([0], "memory://p/none.bin", 0, 16).build(),
+            "y",
+          ),
+        },
+      }),
+      new MemoryReader(),
+    );
+    expect(broken.prefetch("y", [[0], [1]])).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [missing, absent] = await Promise.allSettled([broken.get("y/c/0"), broken.get("y/c/1")]);
+    expect(missing.status).toBe("rejected");
+    expect(isVzError((missing as PromiseRejectedResult).reason, "NOT_FOUND")).toBe(true);
+    expect(absent).toEqual({ status: "fulfilled", value: undefined });
+  });
+});
+
 describe("ManifestStore serves fixed-length byte strings (netCDF char, numpy |S1) to zarrita", () => {
   it("reads a 2×5 |S1 array with an inlined chunk and a missing chunk (fill value) through zarrita", async () => {
     const text = "helloab\0\0\0";

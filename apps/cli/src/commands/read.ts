@@ -1,11 +1,11 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, readArrayValues } from "@vz/core";
+import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, ManifestStore, readArrayValues } from "@vz/core";
 import { registerCodecs, registerPluginCodecs } from "@vz/core/codecs";
 import type * as zarr from "zarrita";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
-import { parseSelection, toZarritaSelection } from "../selection.js";
+import { parseSelection, type Selection, toZarritaSelection } from "../selection.js";
 
 /** Options of `vz read`. */
 export interface ReadOptions {
@@ -52,7 +52,38 @@ export async function readCommand(
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
   }
+  // Checked against the shape before anything is read: a bad selection never reaches a reader.
+  const selection = parseSelection(options.slice, { variable: path, shape: node.shape, dimensionNames: node.metadata.dimension_names });
+  // The selection's chunks are requested now, so that they travel while zarrita loads and opens the array.
+  const chunks = selection.shape.some((extent) => extent === 0) ? undefined : selectedChunks(selection, node.chunks, PREFETCH_LIMIT);
+  if (chunks) store.prefetch(path, chunks);
   return printArray(context, store as unknown as zarr.Readable, path, options, url);
+}
+
+/** Most chunks `vz read` requests ahead of zarrita (a larger selection is read as zarrita asks). */
+const PREFETCH_LIMIT = 16_384;
+
+/**
+ * Chunk grid coordinates of the chunks zarrita reads for `selection`, in row-major order, or
+ * undefined when there are more than `limit`. zarrita 0.7's indexer visits every chunk from the one
+ * holding a slice's start to the one before its stop, also chunks a long step skips (tests compare
+ * with the keys zarrita asks for).
+ */
+export function selectedChunks(selection: Selection, chunkShape: readonly number[], limit: number): number[][] | undefined {
+  const perDim: number[][] = [];
+  let total = 1;
+  for (const [axis, dim] of selection.dims.entries()) {
+    const size = chunkShape[axis]!;
+    if (!(size > 0)) return undefined;
+    const first = Math.floor((dim.kind === "index" ? dim.index : dim.start) / size);
+    const end = dim.kind === "index" ? first + 1 : Math.ceil(dim.stop / size);
+    total *= end - first;
+    if (!(total <= limit)) return undefined;
+    perDim.push(Array.from({ length: end - first }, (_, i) => first + i));
+  }
+  let out: number[][] = [[]];
+  for (const ids of perDim) out = out.flatMap((prefix) => ids.map((id) => [...prefix, id]));
+  return out;
 }
 
 /**
@@ -86,9 +117,13 @@ async function readIcechunk(
 }
 
 async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions, url?: string): Promise<number> {
-  // an Icechunk store is not a ManifestStore, which would register vz's codecs itself; codecs of
-  // installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...) too
-  const [zarrita] = await Promise.all([import("zarrita"), registerCodecs(), registerPluginCodecs(context.registry)]);
+  // an Icechunk store is not a ManifestStore, which registers vz's codecs (and Float16Array for a
+  // float16 array) itself; codecs of installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...) too
+  const [zarrita] = await Promise.all([
+    import("zarrita"),
+    store instanceof ManifestStore ? undefined : registerCodecs(),
+    registerPluginCodecs(context.registry),
+  ]);
   const array = await zarrita.open.v3(zarrita.root(store).resolve(path), { kind: "array" });
   // Checked against the shape before anything is read: a bad selection never reaches a reader.
   const selection = parseSelection(options.slice, { variable: path, shape: array.shape, dimensionNames: array.dimensionNames });

@@ -150,7 +150,7 @@ export function addZarritaCodecs(codecs: Readonly<Record<string, ZarrCodecClass>
 const waitingClasses = new Map<string, ZarrCodecClass>();
 let waitingClassesScheduled = false;
 
-/** Whether {@link registerCodecs} has completed in this copy of @vz/core (then no await is needed). */
+/** Whether {@link loadCodecRegistry} has completed in this copy of @vz/core (then no await is needed). */
 export function codecsRegistered(): boolean {
   return registryLoaded !== undefined;
 }
@@ -169,13 +169,17 @@ export function codecsRegistered(): boolean {
  * const values = await zarr.get(await zarr.open(zarr.root(store).resolve("temp"), { kind: "array" }));
  */
 export async function registerCodecs(): Promise<void> {
-  await loadCodecRegistry();
+  await Promise.all([loadCodecRegistry(), ensureFloat16Array()]);
 }
 
-/** zarrita's codec registry with vz's codecs and every addition made so far (loads zarrita on first call). */
+/**
+ * zarrita's codec registry with vz's codecs and every addition made so far (loads zarrita on first
+ * call). Unlike {@link registerCodecs} it leaves Float16Array alone: a ManifestStore installs that
+ * when it serves a float16 array's metadata, so reads of other types never load the polyfill.
+ */
 export function loadCodecRegistry(): Promise<CodecRegistry> {
   registryLoading ??= (async () => {
-    const [{ registry }] = await Promise.all([import("zarrita"), ensureFloat16Array()]);
+    const { registry } = await import("zarrita");
     const map = registry as unknown as CodecRegistry;
     addVzCodecs(map);
     registryLoaded = map;

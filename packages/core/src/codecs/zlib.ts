@@ -56,7 +56,9 @@ function aligned(bytes: Uint8Array): Uint8Array {
 function inflater(zlib: NativeZlib, format: "zlib" | "gzip", expected: number | undefined): Inflate {
   const sync = format === "zlib" ? zlib.inflateSync : zlib.gunzipSync;
   const async = format === "zlib" ? zlib.inflate : zlib.gunzip;
-  const options: ZlibOptions = expected !== undefined && expected > 16384 ? { chunkSize: Math.min(expected, 1 << 26) } : {};
+  // one byte more than the chunk: zlib ends with room to spare instead of filling the buffer and
+  // then allocating another (unused) one of the same size to learn that the stream has ended
+  const options: ZlibOptions = expected !== undefined && expected > 16384 ? { chunkSize: Math.min(expected + 1, 1 << 26) } : {};
   return async (bytes) => {
     if (bytes.length < SYNC_INFLATE_LIMIT) return aligned(sync.call(zlib, bytes, options));
     return new Promise((resolve, reject) => async.call(zlib, bytes, options, (error, result) => (error ? reject(error) : resolve(aligned(result)))));

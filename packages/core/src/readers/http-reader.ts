@@ -30,6 +30,7 @@ import {
   type ObjectReader,
   type ReadOptions,
 } from "./object-reader.js";
+import { memoizeString } from "./memo.js";
 import { isMetadataAddress } from "./reference-policy.js";
 import { linkedTimeout, parseRetryAfter, RetryableFailure, withRetry, type RetryOptions } from "./retry.js";
 
@@ -84,7 +85,10 @@ export const DEFAULT_MAX_REDIRECTS = 10;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-function originOf(url: string): string | undefined {
+// asked for every request (the chunks of a selection share a few URLs)
+const originOf = memoizeString(originOfUncached);
+
+function originOfUncached(url: string): string | undefined {
   try {
     const origin = new URL(url).origin;
     return origin === "null" ? undefined : origin;
@@ -135,8 +139,22 @@ export function parseContentRange(
   return undefined;
 }
 
+/**
+ * The method by which a response of `nodeFetch` (`@vz/core/node`) hands over its whole body at
+ * once, cheaper than a stream reader per chunk; undefined when the body passes `limit` bytes.
+ */
+const READ_WHOLE_BODY = Symbol.for("vz.readWholeBody");
+
+type WholeBody = (limit: number) => Promise<Uint8Array | undefined>;
+
 /** Reads a response body, failing when it grows beyond `limit` bytes. */
 async function readBody(response: Response, limit: number = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+  const whole = (response as unknown as { [READ_WHOLE_BODY]?: WholeBody })[READ_WHOLE_BODY];
+  if (whole) {
+    const bytes = await whole(limit);
+    if (bytes === undefined) throw new BodyTooLarge(limit);
+    return bytes;
+  }
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

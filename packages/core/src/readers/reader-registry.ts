@@ -4,10 +4,18 @@
  * @module
  */
 import { UrlNotAllowedError } from "../errors.js";
+import { memoizeString } from "./memo.js";
 import type { ByteRange, ObjectMeta, ObjectReader, ReadOptions } from "./object-reader.js";
 
 /** Normalises a URL (resolves `..` and `.`, lower-cases scheme and host) for prefix checks. */
 export function normalizeUrl(url: string): string {
+  return normalizeUrlMemo(url);
+}
+
+// every chunk request of a selection normalises the same few URLs (registry, reference policy)
+const normalizeUrlMemo = memoizeString(normalizeUrlUncached);
+
+function normalizeUrlUncached(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.protocol === "s3:" || parsed.protocol === "gs:" || parsed.protocol === "memory:") {

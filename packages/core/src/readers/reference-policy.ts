@@ -12,6 +12,7 @@
  */
 import { InvalidArgumentError, UrlNotAllowedError } from "../errors.js";
 import type { ByteRange, ObjectMeta, ObjectReader, ReadOptions } from "./object-reader.js";
+import { memoizeString } from "./memo.js";
 import { normalizeUrl } from "./reader-registry.js";
 
 /** The CLI flag that widens the allowed places (named in error messages). */
@@ -124,7 +125,9 @@ export function underPrefix(url: string, prefix: string): boolean {
 }
 
 /** The lower-cased host of `url` without brackets, or undefined (file:, unparseable). */
-function hostOf(url: string): string | undefined {
+const hostOf = memoizeString(hostOfUncached);
+
+function hostOfUncached(url: string): string | undefined {
   try {
     const host = new URL(url).hostname.toLowerCase();
     return host.replace(/^\[|\]$/g, "") || undefined;
@@ -290,6 +293,8 @@ class PolicyReader implements ReferencePolicyReader {
   readonly [POLICY_MARKER] = true;
   readonly #lookup: ((hostname: string) => Promise<string[]>) | undefined;
   readonly #resolved = new Map<string, { at: number; addresses: Promise<string[]> }>();
+  /** Allowed URLs and the place that allows each (a refused URL is checked, and refused, anew each time). */
+  readonly #matched = memoizeString((url: string) => matchReferenceUrl(url, this.referenceSet, this.allowedPlaces));
 
   constructor(
     readonly inner: ObjectReader,
@@ -303,13 +308,13 @@ class PolicyReader implements ReferencePolicyReader {
   check(url: string): string {
     // The reference set itself (and files inside a directory reference set) are always readable.
     if (url === this.referenceSet) return url;
-    return checkReferenceUrl(url, this.referenceSet, this.allowedPlaces);
+    return this.#matched(url).url;
   }
 
   /** {@link check}, plus: a host name that only a bare scheme allows must not resolve to a special address. */
   async #allowed(url: string): Promise<string> {
     if (url === this.referenceSet) return url;
-    const match = matchReferenceUrl(url, this.referenceSet, this.allowedPlaces);
+    const match = this.#matched(url);
     if (!this.#lookup || !/^[a-z][a-z0-9+.-]*:\/\/$/.test(match.place) || !/^https?:/i.test(match.url)) return match.url;
     const host = hostOf(match.url);
     if (host === undefined || /^[\d.]+$/.test(host) || host.includes(":")) return match.url;

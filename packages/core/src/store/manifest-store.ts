@@ -4,7 +4,7 @@
  * ObjectReader; a missing chunk is `undefined` (zarrita then uses the fill value).
  * @module
  */
-import { codecsRegistered, registerCodecs } from "../codecs/register-codecs.js";
+import { codecsRegistered, ensureFloat16Array, loadCodecRegistry } from "../codecs/register-codecs.js";
 import { NotFoundError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
@@ -71,6 +71,11 @@ function metadataDocument(node: ManifestGroup | ManifestArray): Uint8Array {
   return encodeJson({ ...metadata, data_type: `v2:S${fixed[1]}`, fill_value: fillValue });
 }
 
+/** The store key of a chunk in the default chunk key encoding: `<path>/c/<i>/<j>`, `<path>/c` for 0-d arrays. */
+function chunkKey(path: string, coords: readonly number[]): string {
+  return coords.length === 0 ? `${path}/c` : `${path}/c/${coords.join("/")}`;
+}
+
 /** Largest request that merging reads produces (unless one read alone is larger): 16 MiB, as `coalesceRanges`. */
 const MAX_COALESCED = DEFAULT_MAX_COALESCED;
 
@@ -114,6 +119,8 @@ export class ManifestStore {
   #flushScheduled = false;
   #active = 0;
   #waiting: (() => void)[] = [];
+  /** Chunk reads started by {@link prefetch}, by chunk key, until a `get` takes them. */
+  #prefetched = new Map<string, Promise<Uint8Array>>();
 
   constructor(group: ManifestGroup, reader: ObjectReader, options: ManifestStoreOptions = {}) {
     this.group = group;
@@ -145,6 +152,15 @@ export class ManifestStore {
     return { kind: "chunk", array: node, coords, path: arrayPath };
   }
 
+  /**
+   * What zarrita needs before it reads `node`'s metadata: vz's codecs, and for a float16 array a
+   * `Float16Array` (zarrita looks it up when it builds the array's codecs; Node 20 has none).
+   */
+  async #prepareFor(node: ManifestGroup | ManifestArray): Promise<void> {
+    if (!codecsRegistered()) await loadCodecRegistry();
+    if (node instanceof ManifestArray && node.metadata.data_type === "float16") await ensureFloat16Array();
+  }
+
   /** Bytes at `key`, or undefined when there is nothing there. */
   async get(key: string, opts?: ReadOptions): Promise<Uint8Array | undefined> {
     const location = this.#locate(key);
@@ -152,13 +168,50 @@ export class ManifestStore {
     if (location.kind === "metadata") {
       // zarrita must know vz's codecs (fletcher32, bz2, lz4h5, lzf, fixed shuffle) before it builds
       // an array's codec pipeline from this document: load and register them on the first read
-      if (!codecsRegistered()) await registerCodecs();
+      await this.#prepareFor(location.node);
       return metadataDocument(location.node);
+    }
+    if (this.#prefetched.size > 0) {
+      const key = chunkKey(location.path, location.coords);
+      const started = this.#prefetched.get(key);
+      if (started) {
+        this.#prefetched.delete(key);
+        return started;
+      }
     }
     const entry = location.array.manifest.get(location.coords);
     if (!entry) return undefined;
     if ("data" in entry) return entry.data;
     return this.#read(entry.url, entry.offset, entry.length, opts?.signal);
+  }
+
+  /**
+   * Starts reading the chunks at `chunks` (chunk grid coordinates) of the array at `path` now, so
+   * that their requests are under way while the caller still loads and opens its Zarr reader; the
+   * `get` of each chunk's key then takes the read already started (once). Reads are queued,
+   * coalesced and limited as `get`'s are; a failed one fails that `get` as it would have. Chunks
+   * without a reference, inline chunks, unknown paths and sharded arrays are left out. Returns how
+   * many reads were started.
+   */
+  prefetch(path: string, chunks: Iterable<readonly number[]>): number {
+    const arrayPath = path.replace(/^\/+/, "");
+    const node = this.group.resolve(arrayPath);
+    if (!(node instanceof ManifestArray)) return 0;
+    if (node.metadata.codecs.some((codec) => codec.name === "sharding_indexed")) return 0;
+    let started = 0;
+    for (const coords of chunks) {
+      if (coords.length !== node.ndim) continue;
+      const key = chunkKey(arrayPath, coords);
+      if (this.#prefetched.has(key)) continue;
+      const entry = node.manifest.get(coords);
+      if (!entry || "data" in entry) continue;
+      const read = this.#read(entry.url, entry.offset, entry.length, undefined);
+      // a failure belongs to the `get` that takes this read; one never taken is no error
+      read.catch(() => undefined);
+      this.#prefetched.set(key, read);
+      started++;
+    }
+    return started;
   }
 
   /**
@@ -242,7 +295,7 @@ export class ManifestStore {
     const location = this.#locate(key);
     if (!location) return undefined;
     if (location.kind === "metadata") {
-      if (!codecsRegistered()) await registerCodecs();
+      await this.#prepareFor(location.node);
       const bytes = metadataDocument(location.node);
       return "suffixLength" in range ? bytes.subarray(bytes.length - range.suffixLength) : bytes.subarray(range.offset, range.offset + range.length);
     }

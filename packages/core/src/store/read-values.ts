@@ -10,6 +10,7 @@ import type * as zarr from "zarrita";
 import { missingCodecError, unknownCodecOf } from "../codecs/plugin-codecs.js";
 import { registerCodecs } from "../codecs/register-codecs.js";
 import { InvalidArgumentError, isVzError, ReadError } from "../errors.js";
+import { ManifestStore } from "./manifest-store.js";
 
 /** One entry per dimension: `null` (all), an index, or a `zarr.slice`. */
 export type ArraySelection = (number | null | zarr.Slice)[];
@@ -66,7 +67,8 @@ export async function readArrayValues(
   path: string,
   options: { selection?: ArraySelection; url?: string } = {},
 ): Promise<ArrayValues> {
-  const [zarrita] = await Promise.all([import("zarrita"), registerCodecs()]);
+  // a ManifestStore registers vz's codecs (and Float16Array for float16 arrays) itself
+  const [zarrita] = await Promise.all([import("zarrita"), store instanceof ManifestStore ? undefined : registerCodecs()]);
   const context = { variable: path, ...(options.url ? { url: options.url } : {}) };
   let array: zarr.Array<zarr.DataType, zarr.Readable>;
   try {

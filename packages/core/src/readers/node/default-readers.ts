@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InvalidArgumentError, UrlNotAllowedError } from "../../errors.js";
 import { HttpReader, type HttpReaderOptions } from "../http-reader.js";
+import { memoizeString } from "../memo.js";
 import type { ByteRange, ObjectMeta, ObjectReader, ReadOptions } from "../object-reader.js";
 import { ReaderRegistry } from "../reader-registry.js";
 import { isMetadataAddress, registerHostResolver } from "../reference-policy.js";
@@ -70,12 +71,7 @@ export function metadataAddressCheck(
 ): (url: string) => Promise<void> {
   const cache = new Map<string, { at: number; addresses: Promise<string[]> }>();
   return async (url: string) => {
-    let hostname: string;
-    try {
-      hostname = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, "");
-    } catch {
-      return;
-    }
+    const hostname = hostnameOf(url);
     if (!hostname || exempt.has(hostname)) return;
     const refuse = (address: string): never => {
       throw new UrlNotAllowedError(
@@ -102,8 +98,24 @@ export function metadataAddressCheck(
   };
 }
 
+/** The lower-cased host name of `url` without IPv6 brackets; undefined when `url` does not parse. */
+const hostnameOf = memoizeString((url: string): string | undefined => {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  } catch {
+    return undefined;
+  }
+});
+
 /** True for URLs whose host serves cloud instance metadata (and credentials), by name or literal address. */
 export function isMetadataHost(url: string): boolean {
+  return isMetadataHostMemo(url);
+}
+
+// checked before every request: the chunks of a selection share a few URLs
+const isMetadataHostMemo = memoizeString(isMetadataHostUncached);
+
+function isMetadataHostUncached(url: string): boolean {
   let host: string;
   try {
     host = new URL(url).hostname.toLowerCase();

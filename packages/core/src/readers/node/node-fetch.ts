@@ -20,19 +20,21 @@ interface Transport {
   httpsRequest: typeof import("node:https").request;
   http: HttpAgent;
   https: HttpsAgent;
+  urlToHttpOptions: typeof import("node:url").urlToHttpOptions;
 }
 
 let transport: Transport | undefined;
 let transportLoading: Promise<Transport> | undefined;
 
 function loadTransport(): Promise<Transport> {
-  transportLoading ??= Promise.all([import("node:http"), import("node:https")]).then(([http, https]) => {
+  transportLoading ??= Promise.all([import("node:http"), import("node:https"), import("node:url")]).then(([http, https, url]) => {
     // keep-alive sockets must not keep a finished process alive: unref'd while idle (Node's agents do so with keepAlive)
     transport = {
       httpRequest: http.request,
       httpsRequest: https.request,
       http: new http.Agent({ keepAlive: true, maxSockets: NODE_FETCH_MAX_SOCKETS }),
       https: new https.Agent({ keepAlive: true, maxSockets: NODE_FETCH_MAX_SOCKETS }),
+      urlToHttpOptions: url.urlToHttpOptions,
     };
     return transport;
   });
@@ -53,6 +55,68 @@ function headerRecord(headers: unknown): Record<string, string> {
   return out;
 }
 
+/**
+ * The key of the method by which a {@link nodeFetch} response hands over its whole body at once
+ * (`(limit) => Promise<Uint8Array | undefined>`, undefined when the body passes `limit` bytes):
+ * HttpReader's body reading uses it when present, skipping a web-stream-like reader per chunk.
+ */
+export const READ_WHOLE_BODY: unique symbol = Symbol.for("vz.readWholeBody") as never;
+
+/** A view of a Buffer as a plain Uint8Array (a Buffer's `slice` shares memory; a Uint8Array's copies). */
+function plain(chunk: Buffer): Uint8Array {
+  return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** The whole body of `message` ('data' events, not an async iterator), or undefined past `limit` bytes (then destroyed). */
+function readWhole(message: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanup = (): void => {
+      message.off("data", onData);
+      message.off("end", onEnd);
+      message.off("error", onError);
+      message.off("close", onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.byteLength;
+      if (total > limit) {
+        cleanup();
+        message.destroy();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      if (chunks.length === 1) {
+        resolve(plain(chunks[0]!));
+        return;
+      }
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (const chunk of chunks) {
+        out.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      resolve(out);
+    };
+    const onError = (error: unknown): void => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new Error("the connection closed before the end of the response"));
+    };
+    message.on("data", onData);
+    message.on("end", onEnd);
+    message.on("error", onError);
+    message.on("close", onClose);
+  });
+}
+
 /** A Response with what HttpReader reads of it. */
 function toResponse(message: IncomingMessage, url: string): Response {
   const raw = message.headers;
@@ -69,8 +133,7 @@ function toResponse(message: IncomingMessage, url: string): Response {
         async read(): Promise<{ done: boolean; value?: Uint8Array }> {
           const next = await it.next();
           if (next.done) return { done: true };
-          const chunk = next.value;
-          return { done: false, value: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) };
+          return { done: false, value: plain(next.value) };
         },
         cancel,
         releaseLock() {},
@@ -79,6 +142,7 @@ function toResponse(message: IncomingMessage, url: string): Response {
     cancel,
   };
   const response = {
+    [READ_WHOLE_BODY]: (limit: number) => readWhole(message, limit),
     status,
     statusText: message.statusMessage ?? "",
     ok: status >= 200 && status < 300,
@@ -116,35 +180,69 @@ function toResponse(message: IncomingMessage, url: string): Response {
  */
 export function nodeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  const parsed = new URL(url);
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return Promise.reject(new TypeError(`nodeFetch: unsupported protocol ${parsed.protocol}`));
+  let target: Target;
+  try {
+    target = targetOf(url);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const protocol = target.url.protocol;
+  if (protocol !== "http:" && protocol !== "https:") {
+    return Promise.reject(new TypeError(`nodeFetch: unsupported protocol ${protocol}`));
   }
   const headers = headerRecord(init.headers);
   headers["accept-encoding"] ??= "identity";
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
-  if (transport) return sendRequest(transport, parsed, url, headers, init, signal);
+  if (transport) return sendRequest(transport, target, url, headers, init, signal);
   return loadTransport().then((loaded) => {
     if (signal?.aborted) throw signal.reason ?? new Error("aborted");
-    return sendRequest(loaded, parsed, url, headers, init, signal);
+    return sendRequest(loaded, target, url, headers, init, signal);
   });
+}
+
+/** A URL parsed once, and its `http.request` options (host, port, path, auth) once the transport is loaded. */
+interface Target {
+  url: URL;
+  options?: Readonly<Record<string, unknown>>;
+}
+
+// the chunk requests of a selection go to a few URLs: parse each once (a bounded memo)
+const targets = new Map<string, Target>();
+
+function targetOf(url: string): Target {
+  let target = targets.get(url);
+  if (!target) {
+    target = { url: new URL(url) };
+    if (targets.size >= 1024) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
+}
+
+/** An AbortError as Node's own `signal` option of `http.request` gives it. */
+function abortError(signal: AbortSignal): Error {
+  const error = new Error("The operation was aborted", { cause: signal.reason });
+  error.name = "AbortError";
+  (error as Error & { code: string }).code = "ABORT_ERR";
+  return error;
 }
 
 /** One request over the loaded transport. */
 function sendRequest(
   transport: Transport,
-  parsed: URL,
+  target: Target,
   url: string,
   headers: Record<string, string>,
   init: RequestInit,
   signal: AbortSignal | undefined,
 ): Promise<Response> {
-  const secure = parsed.protocol === "https:";
+  const secure = target.url.protocol === "https:";
   const send = secure ? transport.httpsRequest : transport.httpRequest;
-  const { http, https } = transport;
+  target.options ??= transport.urlToHttpOptions(target.url) as Record<string, unknown>;
+  const options = { ...target.options, method: init.method ?? "GET", headers, agent: secure ? transport.https : transport.http };
   return new Promise<Response>((resolve, reject) => {
-    const request = send(parsed, { method: init.method ?? "GET", headers, agent: secure ? https : http, ...(signal ? { signal } : {}) }, (message) => {
+    const request = send(options, (message) => {
       const status = message.statusCode ?? 0;
       if (init.redirect === "error" && status >= 300 && status < 400 && message.headers.location !== undefined) {
         message.destroy();
@@ -154,6 +252,15 @@ function sendRequest(
       resolve(toResponse(message, url));
     });
     request.on("error", reject);
+    if (signal) {
+      // what http.request's own `signal` option does (destroy the request, and with it the
+      // response), with one listener removed when the request closes, not a stream watcher
+      const onAbort = (): void => {
+        request.destroy(abortError(signal));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      request.once("close", () => signal.removeEventListener("abort", onAbort));
+    }
     request.end();
   });
 }
