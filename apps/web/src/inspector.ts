@@ -7,6 +7,7 @@
 import {
   InvalidArgumentError,
   decodeCfValues,
+  formatCfTime,
   HttpReader,
   isVzError,
   ManifestArray,
@@ -23,7 +24,17 @@ import {
   toVirtualDatatree,
   type VirtualDatatree,
 } from "@vz/core";
-import { asciiJsonPieces, datasetsToKerchunkJsonPieces, endianOf, groupEntries, SNIFF_BYTES, toNumpyDtype } from "@vz/core/internal";
+import {
+  asciiJsonPieces,
+  datasetsToKerchunkJsonPieces,
+  decodeCfTimes,
+  endianOf,
+  groupEntries,
+  isCfTimeUnits,
+  parseCfTimeUnits,
+  SNIFF_BYTES,
+  toNumpyDtype,
+} from "@vz/core/internal";
 import hdf5 from "@vz/parser-hdf5";
 import * as zarr from "zarrita";
 import netcdf3 from "@vz/parser-netcdf3";
@@ -83,6 +94,8 @@ export interface AxisCoordinate {
   path: string;
   values: Float64Array;
   units?: string;
+  /** Its `calendar` attribute, when it has one. */
+  calendar?: string;
 }
 
 /** A leading dimension of a slice: the index drawn and, when a coordinate variable exists, its value there. */
@@ -90,7 +103,8 @@ export interface LeadingIndex {
   dim: string | null;
   size: number;
   index: number;
-  coordinate?: { path: string; value: number; units?: string };
+  /** `date`: the value as an ISO 8601 date in the coordinate's calendar, when its units are CF time units. */
+  coordinate?: { path: string; value: number; units?: string; date?: string };
 }
 
 /** A 2-D slice of a variable: CF-decoded values (NaN missing), row-major `rows` x `cols`. */
@@ -324,7 +338,7 @@ export class Inspector {
         size: array.shape[d]!,
         index: at[d]!,
         ...(coordinate
-          ? { coordinate: { path: coordinate.path, value: coordinate.values[at[d]!]!, ...(coordinate.units === undefined ? {} : { units: coordinate.units }) } }
+          ? { coordinate: leadingCoordinate(coordinate, at[d]!) }
           : {}),
       });
     }
@@ -371,8 +385,13 @@ export class Inspector {
             const { data } = await readArrayValues(store as never, key, { url });
             const values = typeof data === "object" ? data : [data];
             if (typeof values[0] === "string") return undefined;
-            const units = node.metadata.attributes.units;
-            return { path: `/${key}`, values: decodeCfValues(values, node.metadata.attributes).values, ...(typeof units === "string" ? { units } : {}) };
+            const { units, calendar } = node.metadata.attributes;
+            return {
+              path: `/${key}`,
+              values: decodeCfValues(values, node.metadata.attributes).values,
+              ...(typeof units === "string" ? { units } : {}),
+              ...(typeof calendar === "string" ? { calendar } : {}),
+            };
           } catch {
             return undefined;
           }
@@ -401,4 +420,20 @@ export class Inspector {
     for (const piece of asciiJsonPieces(datasetsToKerchunkJsonPieces(entries))) text += piece;
     return text;
   }
+}
+
+/** A leading dimension's coordinate at `index`, with its date when the units are CF time units. */
+function leadingCoordinate(coordinate: AxisCoordinate, index: number): NonNullable<LeadingIndex["coordinate"]> {
+  const value = coordinate.values[index]!;
+  const out: NonNullable<LeadingIndex["coordinate"]> = { path: coordinate.path, value };
+  if (coordinate.units === undefined) return out;
+  out.units = coordinate.units;
+  if (!isCfTimeUnits(coordinate.units) || !Number.isFinite(value)) return out;
+  try {
+    const units = parseCfTimeUnits(coordinate.units, coordinate.calendar, coordinate.path);
+    out.date = formatCfTime(decodeCfTimes([value], units, { where: coordinate.path })[0]!, units.calendar);
+  } catch {
+    // units vz cannot convert (months, years) or a value out of range: the number alone is shown
+  }
+  return out;
 }

@@ -314,7 +314,9 @@ function showLeading(slice: Slice2D): void {
     const output = sliceControls.querySelector<HTMLOutputElement>(`label[data-dim="${d}"] output.coordinate`);
     if (!output) continue;
     output.textContent = lead.coordinate
-      ? `${lead.coordinate.path.slice(1)} = ${showNumber(lead.coordinate.value)}${lead.coordinate.units ? ` ${lead.coordinate.units}` : ""}`
+      ? lead.coordinate.date
+        ? `${lead.coordinate.path.slice(1)} = ${lead.coordinate.date} (${showNumber(lead.coordinate.value)} ${lead.coordinate.units})`
+        : `${lead.coordinate.path.slice(1)} = ${showNumber(lead.coordinate.value)}${lead.coordinate.units ? ` ${lead.coordinate.units}` : ""}`
       : `index ${lead.index} (no coordinate variable)`;
     output.dataset.value = lead.coordinate ? String(lead.coordinate.value) : "";
   }

@@ -428,13 +428,15 @@ describe.skipIf(missing.length > 0)("web inspector in headless Chromium", () => 
           "k, cells = args['k'], args['cells']",
           "tas = d['tas'][k]",
           "out = {'time': float(d['time'][k]), 'units': d['time'].units,",
+          "  'date': netCDF4.num2date(d['time'][k], d['time'].units, getattr(d['time'], 'calendar', 'standard')).isoformat(),",
           "  'cells': [[float(d['lat'][r]), float(d['lon'][c]), None if numpy.ma.is_masked(tas[r, c]) else float(tas[r, c])] for r, c in cells]}",
         ].join("\n"),
         { k, cells: [[10, 100], [63, 0], [0, 127], [31, 64]] },
-      )) as { time: number; units: string; cells: [number, number, number | null][] };
+      )) as { time: number; units: string; date: string; cells: [number, number, number | null][] };
       const output = page.locator("#slice-controls output.coordinate");
       expect(Number(await output.getAttribute("data-value"))).toBe(oracle.time);
-      expect(await output.textContent()).toBe(`time = ${oracle.time} ${oracle.units}`);
+      // The date in the file's calendar, as cftime gives it (num2date(...).isoformat()).
+      expect(await output.textContent()).toBe(`time = ${oracle.date} (${oracle.time} ${oracle.units})`);
       // The value under the cursor: indices, coordinates and the decoded value of netCDF4 (and of vz read).
       for (const [n, [row, col]] of [[10, 100], [63, 0], [0, 127], [31, 64]].entries()) {
         const [lat, lon, value] = oracle.cells[n]!;
