@@ -26,6 +26,11 @@ export interface OpenQueueMfdatatreeOptions
   skipFailed?: boolean;
   /** Progress from queue events. */
   onProgress?: (progress: QueueProgress) => void;
+  /**
+   * Called once every file is parsed, before combining (so also when combining then fails), with
+   * what the parser left out of each file (`QueueRunResult.diagnostics`: by URL, in `urls` order).
+   */
+  onDiagnostics?: (diagnostics: Map<string, VzError[]>) => void;
 }
 
 /** What {@link openQueueMfdatatree} returns. */
@@ -37,6 +42,8 @@ export interface QueueMfdatatree {
   failed: { url: string; error: VzError }[];
   /** Files whose results were found in Redis from an earlier run. */
   reused: number;
+  /** What the parser left out of each file (variables skipped with `onUnsupported: "skip"`), by URL in `urls` order; files with none are absent. */
+  diagnostics: Map<string, VzError[]>;
 }
 
 /**
@@ -54,6 +61,7 @@ export async function openQueueMfdatatree(pool: QueuePool, urls: readonly string
     ...(options.allowedPrefixes ? { allowedPrefixes: options.allowedPrefixes } : {}),
   };
   const run = await pool.runAll(urls, parseOptions, options.onProgress, options.signal);
+  options.onDiagnostics?.(run.diagnostics);
   if (run.failed.length > 0 && !options.skipFailed) {
     const [first] = run.failed;
     const more = run.failed.length > 1 ? ` (and ${run.failed.length - 1} more file(s) failed)` : "";
@@ -101,6 +109,7 @@ export async function openQueueMfdatatree(pool: QueuePool, urls: readonly string
     const {
       skipFailed: _skip,
       onProgress: _progress,
+      onDiagnostics: _diagnostics,
       group: _group,
       dropVariables: _drop,
       loadableVariables: _loadable,
@@ -121,5 +130,5 @@ export async function openQueueMfdatatree(pool: QueuePool, urls: readonly string
       throw inGroup(error, path);
     }
   }
-  return { tree: VirtualDatatree.fromMap(combined), urls: kept, failed: run.failed, reused: run.reused };
+  return { tree: VirtualDatatree.fromMap(combined), urls: kept, failed: run.failed, reused: run.reused, diagnostics: run.diagnostics };
 }

@@ -5,13 +5,59 @@
  * of n chunks costs its typed arrays — 4 + 8 + 8 bytes per chunk — plus its URL table once.
  *
  * Layout: "VZDS" | u32 version | u32 header length | header (UTF-8 JSON) | padding | buffers.
+ * Version 3 adds the parser's diagnostics to the header (what it left out of the file with
+ * `onUnsupported: "skip"`); version 2 values (no diagnostics) still decode, with none.
  * @module
  */
-import { InvalidArgumentError, type VirtualDataset, VirtualDatatree } from "@vz/core";
+import { InvalidArgumentError, type VirtualDataset, VirtualDatatree, VzError, type VzErrorCode } from "@vz/core";
 import { deserializeDataset, serializeDataset } from "@vz/core/node";
 
 const MAGIC = 0x53445a56; // "VZDS" little-endian
-const VERSION = 2;
+const VERSION = 3;
+/** Versions {@link decodeMessage} reads. */
+const READABLE = new Set([2, 3]);
+
+/**
+ * One item the parser left out of a file (a `ManifestStore.diagnostics` entry: a variable,
+ * attribute or fill value it could not carry over), as it crosses Redis.
+ */
+export interface ResultDiagnostic {
+  code: VzErrorCode;
+  /** The error class's name (e.g. "UnsupportedError"). */
+  name: string;
+  message: string;
+  url?: string;
+  /** The variable's path in the file (e.g. "obs" or "sub/pairs"). */
+  variable?: string;
+}
+
+/** A parser's diagnostics as plain records for {@link encodeTree}. */
+export function toResultDiagnostics(diagnostics: readonly VzError[]): ResultDiagnostic[] {
+  return diagnostics.map((error) => ({
+    code: error.code,
+    name: error.name,
+    message: error.message,
+    ...(error.url !== undefined ? { url: error.url } : {}),
+    ...(error.variable !== undefined ? { variable: error.variable } : {}),
+  }));
+}
+
+/** A decoded diagnostic as the typed error the parser reported (same code, name, message, file and variable). */
+export function fromResultDiagnostic(record: ResultDiagnostic): VzError {
+  const error = new VzError(record.code, record.message, {
+    ...(record.url !== undefined ? { url: record.url } : {}),
+    ...(record.variable !== undefined ? { variable: record.variable } : {}),
+  });
+  Object.defineProperty(error, "name", { value: record.name });
+  return error;
+}
+
+/** A decoded result: the file's tree and what the parser left out of it. */
+export interface DecodedResult {
+  tree: VirtualDatatree;
+  /** The parser's diagnostics, in its order (empty when it left nothing out, or for a version 2 value). */
+  diagnostics: VzError[];
+}
 
 type TypedArrayName =
   | "Int8Array"
@@ -45,9 +91,15 @@ export function encodeDataset(dataset: VirtualDataset): Uint8Array {
   return encodeMessage({ groups: [["", serializeDataset(dataset).message]] });
 }
 
-/** Encodes every group of `tree` (each group's dataset, by path) into one byte string. */
-export function encodeTree(tree: VirtualDatatree): Uint8Array {
-  return encodeMessage({ groups: [...tree.toMap()].map(([path, dataset]) => [path, serializeDataset(dataset).message]) });
+/**
+ * Encodes every group of `tree` (each group's dataset, by path) into one byte string, with the
+ * parser's `diagnostics` (what it left out of the file), so the coordinator can report them.
+ */
+export function encodeTree(tree: VirtualDatatree, diagnostics: readonly VzError[] = []): Uint8Array {
+  return encodeMessage({
+    groups: [...tree.toMap()].map(([path, dataset]) => [path, serializeDataset(dataset).message]),
+    ...(diagnostics.length ? { diagnostics: toResultDiagnostics(diagnostics) } : {}),
+  });
 }
 
 /**
@@ -149,14 +201,26 @@ export function decodeDataset(bytes: Uint8Array, source: string, interner?: Deco
 
 /** Decodes {@link encodeTree}'s (or {@link encodeDataset}'s) bytes into a tree. */
 export function decodeTree(bytes: Uint8Array, source: string, interner?: DecodeInterner): VirtualDatatree {
+  return decodeResult(bytes, source, interner).tree;
+}
+
+/** Decodes {@link encodeTree}'s bytes into the tree and the parser's diagnostics. */
+export function decodeResult(bytes: Uint8Array, source: string, interner?: DecodeInterner): DecodedResult {
   const message = decodeMessage(bytes, source);
   if (interner) internMessage(message, interner);
-  return VirtualDatatree.fromMap(new Map(message.groups.map(([path, group]) => [path, deserializeDataset(group)])));
+  const tree = VirtualDatatree.fromMap(new Map(message.groups.map(([path, group]) => [path, deserializeDataset(group)])));
+  const records = message.diagnostics ?? [];
+  if (!Array.isArray(records) || records.some((record) => typeof record?.code !== "string" || typeof record.message !== "string")) {
+    throw new InvalidArgumentError(`@vz/queue: result ${source} has unreadable diagnostics`);
+  }
+  return { tree, diagnostics: records.map(fromResultDiagnostic) };
 }
 
 type Serialized = Parameters<typeof deserializeDataset>[0];
 interface Message {
   groups: [string, Serialized][];
+  /** Version 3: what the parser left out of the file (absent: nothing). */
+  diagnostics?: ResultDiagnostic[];
 }
 
 function encodeMessage(message: Message): Uint8Array {
@@ -198,8 +262,8 @@ function encodeMessage(message: Message): Uint8Array {
 function decodeMessage(bytes: Uint8Array, source: string): Message {
   if (bytes.byteLength < 12) throw new InvalidArgumentError(`@vz/queue: result ${source} is ${bytes.byteLength} bytes, too short to be a dataset`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== VERSION) {
-    throw new InvalidArgumentError(`@vz/queue: result ${source} is not an encoded dataset of version ${VERSION}`);
+  if (view.getUint32(0, true) !== MAGIC || !READABLE.has(view.getUint32(4, true))) {
+    throw new InvalidArgumentError(`@vz/queue: result ${source} is not an encoded dataset of version ${[...READABLE].join(" or ")}`);
   }
   const headerLength = view.getUint32(8, true);
   const start = Math.ceil((12 + headerLength) / 8) * 8;

@@ -4,12 +4,12 @@
  * run by `vz worker`). Node only.
  * @module
  */
-export { createDecodeInterner, decodeDataset, decodeTree, encodeDataset, encodeTree } from "./encoding.js";
-export type { DecodeInterner } from "./encoding.js";
+export { createDecodeInterner, decodeDataset, decodeResult, decodeTree, encodeDataset, encodeTree } from "./encoding.js";
+export type { DecodedResult, DecodeInterner, ResultDiagnostic } from "./encoding.js";
 export { DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL_SECONDS, jobIdFor, resultKey } from "./jobs.js";
 export type { FileIdentity, ParseJobData, ParseJobResult } from "./jobs.js";
 export { createQueuePool } from "./pool.js";
-export type { QueuePool, QueuePoolOptions, QueueProgress, QueueRunResult } from "./pool.js";
+export type { QueueFileResult, QueuePool, QueuePoolOptions, QueueProgress, QueueRunResult } from "./pool.js";
 export { checkRedis, redactRedisUrl, redisOptions } from "./redis.js";
 export { startQueueWorker } from "./worker.js";
 export type { QueueWorker, QueueWorkerOptions } from "./worker.js";

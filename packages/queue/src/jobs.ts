@@ -13,8 +13,12 @@ export const DEFAULT_RESULT_TTL_SECONDS = 24 * 60 * 60;
 
 /** A job: one file to parse and build into a dataset. */
 export interface ParseJobData {
-  /** Format of this record and of its result (bumped when either changes, so ids of old jobs never match). 2: results are whole trees. */
-  v: 2;
+  /**
+   * Format of this record and of its result (bumped when either changes, so ids of old jobs never
+   * match). 2: results are whole trees. 3: results carry the parser's diagnostics (skips), so a
+   * result of a version 2 job — which has none — is never reused as if the parser skipped nothing.
+   */
+  v: 3;
   url: string;
   /** Parser name (discovered in the worker); absent: auto-detected there. */
   parser?: string;
@@ -35,6 +39,8 @@ export interface ParseJobResult {
   bytes: number;
   variables: number;
   chunks: number;
+  /** Items the parser left out of the file (its diagnostics, in the result). */
+  skipped?: number;
 }
 
 /** The identity of a file's content: ETag, else size and last-modified. */

@@ -17,7 +17,7 @@ import {
 import { createDefaultReaders } from "@vz/core/node";
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { createDecodeInterner, decodeTree } from "./encoding.js";
+import { createDecodeInterner, type DecodedResult, decodeResult } from "./encoding.js";
 import {
   DEFAULT_QUEUE_NAME,
   DEFAULT_RESULT_TTL_SECONDS,
@@ -72,10 +72,18 @@ export interface QueueProgress {
   lastError?: { url: string; message: string };
 }
 
+/** A file's result: its tree and what the parser left out of it (`ManifestStore.diagnostics`, e.g. variables skipped with `onUnsupported: "skip"`). */
+export type QueueFileResult = DecodedResult;
+
 /** What {@link QueuePool.runAll} gives back. */
 export interface QueueRunResult {
   /** Each parsed file's groups (the whole file, or the subtree at `options.group`), by URL. */
   trees: Map<string, VirtualDatatree>;
+  /**
+   * What the parser left out of each parsed file, by URL (files with none are absent), for
+   * results parsed in this run and results reused from Redis alike. Iterates in `urls` order.
+   */
+  diagnostics: Map<string, VzError[]>;
   failed: { url: string; error: VzError }[];
   reused: number;
 }
@@ -84,6 +92,8 @@ export interface QueueRunResult {
 export interface QueuePool extends DatasetParsePool {
   /** Parses `url` into its tree of groups (every group under `options.group`). */
   parseTree(url: string, options: PoolParseOptions, signal?: AbortSignal): Promise<VirtualDatatree>;
+  /** {@link parseTree} with the parser's diagnostics (what it left out of the file). */
+  parseFile(url: string, options: PoolParseOptions, signal?: AbortSignal): Promise<QueueFileResult>;
   /** Submits every file, waits for all, and returns the trees and the failures (never throws for one file). */
   runAll(urls: readonly string[], options: PoolParseOptions, onProgress?: (progress: QueueProgress) => void, signal?: AbortSignal): Promise<QueueRunResult>;
   /** Job counts of the queue (waiting, active, completed, failed, delayed). */
@@ -100,7 +110,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   /** Metadata that repeats across the files' results is held once. */
   const interner = createDecodeInterner();
   /** Trees already fetched in this process (runAll then openVirtualMfdataset asks again). */
-  const fetched = new Map<string, VirtualDatatree>();
+  const fetched = new Map<string, DecodedResult>();
   const jobOptions = (jobId: string) => ({
     jobId,
     attempts: options.attempts ?? 3,
@@ -145,11 +155,11 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
   });
   ready.catch(() => {});
 
-  const fetchResult = async (jobId: string, url: string, value: ParseJobResult | undefined): Promise<VirtualDatatree> => {
+  const fetchResult = async (jobId: string, url: string, value: ParseJobResult | undefined): Promise<DecodedResult> => {
     if (!value?.key) throw decodeFailure(`job ${jobId} finished without a result`, url);
     const bytes = await results.getBuffer(value.key);
     if (!bytes) throw decodeFailure(`the result of job ${jobId} (${value.key}) is gone from Redis (expired?)`, url);
-    return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key, interner);
+    return decodeResult(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key, interner);
   };
 
   /** Submits (or finds) the job of `url`; returns the job and whether its result is already in Redis. */
@@ -164,7 +174,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
     const parserOptions = options.parserOptionsFor ? options.parserOptionsFor(url) : options.parserOptions;
     const byName = !options.parser && options.parserOptionsByName ? options.parserOptionsByName(url) : undefined;
     const data: ParseJobData = {
-      v: 2,
+      v: 3,
       url,
       ...(options.parser ? { parser: options.parser } : {}),
       ...(parserOptions !== undefined ? { parserOptions } : {}),
@@ -194,7 +204,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
    * come back empty (restarted without persistence), every outstanding job is added again, and a
    * result lost after its job finished is computed again (at most twice).
    */
-  const wait = async (job: Job<ParseJobData, ParseJobResult>, url: string, data: ParseJobData): Promise<VirtualDatatree> => {
+  const wait = async (job: Job<ParseJobData, ParseJobResult>, url: string, data: ParseJobData): Promise<DecodedResult> => {
     const jobId = job.id!;
     for (let attempt = 0; ; attempt++) {
       let value: ParseJobResult;
@@ -212,7 +222,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
         } else outstanding.set(jobId, left);
       }
       const bytes = value?.key ? await results.getBuffer(value.key) : null;
-      if (bytes) return decodeTree(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key, interner);
+      if (bytes) return decodeResult(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), value.key, interner);
       if (attempt >= 2) return fetchResult(jobId, url, value);
       await queue.remove(jobId).catch(() => 0);
       job = await queue.add("parse", data, jobOptions(jobId));
@@ -221,18 +231,20 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
 
   const cacheKey = (url: string, parseOptions: PoolParseOptions) => JSON.stringify([url, parseOptions]);
 
-  const parseTree = async (url: string, parseOptions: PoolParseOptions, signal?: AbortSignal): Promise<VirtualDatatree> => {
+  const parseFile = async (url: string, parseOptions: PoolParseOptions, signal?: AbortSignal): Promise<DecodedResult> => {
     const cached = fetched.get(cacheKey(url, parseOptions));
     if (cached) return cached;
     const { job, reused, data } = await submit(url, parseOptions, signal);
-    const tree = reused ? await fetchResult(job.id!, url, job.returnvalue) : await wait(job, url, data);
-    fetched.set(cacheKey(url, parseOptions), tree);
-    return tree;
+    const result = reused ? await fetchResult(job.id!, url, job.returnvalue) : await wait(job, url, data);
+    fetched.set(cacheKey(url, parseOptions), result);
+    return result;
   };
+  const parseTree = async (url: string, parseOptions: PoolParseOptions, signal?: AbortSignal): Promise<VirtualDatatree> => (await parseFile(url, parseOptions, signal)).tree;
 
   return {
     kind: "vz-dataset-parse-pool",
     parseTree,
+    parseFile,
     async parseDataset(url, parseOptions, signal): Promise<VirtualDataset> {
       return (await parseTree(url, parseOptions, signal)).dataset;
     },
@@ -252,6 +264,7 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
       };
       events.on("active", onActive);
       const trees = new Map<string, VirtualDatatree>();
+      const diagnosed = new Map<string, VzError[]>();
       const failed: QueueRunResult["failed"] = [];
       const fail = (url: string, error: unknown) => {
         progress.failed++;
@@ -281,9 +294,10 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
             waits.push(
               (async () => {
                 try {
-                  const tree = reused ? await fetchResult(jobId, url, job.returnvalue) : await wait(job, url, data);
-                  trees.set(url, tree);
-                  fetched.set(cacheKey(url, parseOptions), tree);
+                  const result = reused ? await fetchResult(jobId, url, job.returnvalue) : await wait(job, url, data);
+                  trees.set(url, result.tree);
+                  if (result.diagnostics.length) diagnosed.set(url, result.diagnostics);
+                  fetched.set(cacheKey(url, parseOptions), result);
                   progress.done++;
                   if (reused) progress.reused++;
                 } catch (error) {
@@ -310,7 +324,9 @@ export function createQueuePool(options: QueuePoolOptions): QueuePool {
         events.off("active", onActive);
       }
       const order = new Map(urls.map((url, i) => [url, i]));
-      return { trees, failed: failed.sort((a, b) => order.get(a.url)! - order.get(b.url)!), reused: progress.reused };
+      // Reported in the files' order, whatever order the workers finished them in.
+      const diagnostics = new Map(urls.filter((url) => diagnosed.has(url)).map((url) => [url, diagnosed.get(url)!]));
+      return { trees, diagnostics, failed: failed.sort((a, b) => order.get(a.url)! - order.get(b.url)!), reused: progress.reused };
     },
 
     async counts() {

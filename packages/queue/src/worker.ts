@@ -32,7 +32,7 @@ export interface QueueWorkerOptions {
   /** Called with connection and worker errors (ioredis reconnects by itself; for logs). */
   onError?: (error: Error) => void;
   /** Called when a job finishes or fails (for logs). */
-  onJob?: (event: { url: string; jobId: string; ok: boolean; error?: string; bytes?: number }) => void;
+  onJob?: (event: { url: string; jobId: string; ok: boolean; error?: string; bytes?: number; skipped?: number }) => void;
 }
 
 /** A running worker. */
@@ -91,11 +91,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         const { group: _applied, ...withoutGroup } = datasetOptions;
         // Every group under `group` (the whole file by default), as the local multi-file run builds it.
         const tree = await toVirtualDatatree(store, { ...(groupApplied ? withoutGroup : datasetOptions), url: data.url });
-        const bytes = encodeTree(tree);
+        // What the parser left out (onUnsupported: "skip") goes with the result: the coordinator reports it.
+        const bytes = encodeTree(tree, store.diagnostics);
         const key = resultKey(queueName, job.id!);
         await results.set(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), "EX", data.resultTtl);
-        options.onJob?.({ url: data.url, jobId: job.id!, ok: true, bytes: bytes.byteLength });
-        return { key, bytes: bytes.byteLength, variables: tree.variableCount, chunks: tree.chunkCount };
+        options.onJob?.({ url: data.url, jobId: job.id!, ok: true, bytes: bytes.byteLength, skipped: store.diagnostics.length });
+        return { key, bytes: bytes.byteLength, variables: tree.variableCount, chunks: tree.chunkCount, skipped: store.diagnostics.length };
       } catch (error) {
         const reason = encodeFailure(error, data.url);
         options.onJob?.({ url: data.url, jobId: job.id!, ok: false, error: isVzError(error) ? `[${error.code}] ${error.message}` : String(error) });

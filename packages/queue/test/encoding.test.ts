@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { LoadedArray, ManifestArray, openVirtualDataset, toKerchunk, toVirtualDatatree, openManifestStore, VirtualDataset } from "@vz/core";
 import { createDiscoveredParserRegistry, FileReader } from "@vz/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDecodeInterner, decodeDataset, decodeTree, encodeDataset, encodeTree } from "../src/index.js";
+import { createDecodeInterner, decodeDataset, decodeResult, decodeTree, encodeDataset, encodeTree } from "../src/index.js";
 import { PYTHON, ROOT, tempDir } from "./helpers.js";
 
 const tmp = tempDir("vz-queue-enc-");
@@ -73,6 +73,46 @@ describe("encodeDataset / decodeDataset", () => {
     expect([...decoded.toMap().keys()]).toEqual(["", "sub"]);
     for (const [path, dataset] of tree.toMap()) expect(describeDataset(decoded.toMap().get(path)!)).toEqual(describeDataset(dataset));
     expect(JSON.stringify(toKerchunk(decoded))).toBe(JSON.stringify(toKerchunk(tree)));
+  });
+
+  it("carries the parser's diagnostics (skipped variables) with the tree; a version 2 value decodes with none", async () => {
+    const skipFile = join(tmp.dir, "compound.nc");
+    // netCDF4-python writes a compound variable (no Zarr equivalent) next to a plain one.
+    execFileSync(PYTHON, [
+      "-c",
+      `
+import sys, numpy as np, netCDF4
+with netCDF4.Dataset(sys.argv[1], "w") as ds:
+    ds.createDimension("x", 2)
+    pair = ds.createCompoundType(np.dtype([("a", "i4"), ("b", "f8")]), "pair")
+    c = ds.createVariable("obs", pair, ("x",)); c[:] = np.array([(1, 2.0), (3, 4.0)], dtype=pair.dtype)
+    v = ds.createVariable("v", "f4", ("x",)); v[:] = [1, 2]
+`,
+      skipFile,
+    ]);
+    const { registry } = createDiscoveredParserRegistry({ from: [join(ROOT, "apps/cli")] });
+    const url = new URL(`file://${skipFile}`).href;
+    const { store } = await openManifestStore(url, { reader: new FileReader(), registry, parser: "hdf5", parserOptions: { onUnsupported: "skip" } });
+    expect(store.diagnostics.map((d) => d.variable)).toEqual(["obs"]);
+    const tree = await toVirtualDatatree(store, { url });
+    const bytes = encodeTree(tree, store.diagnostics);
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(3);
+    const decoded = decodeResult(bytes, "test");
+    expect(JSON.stringify(toKerchunk(decoded.tree))).toBe(JSON.stringify(toKerchunk(tree)));
+    expect(decoded.diagnostics.map((d) => ({ code: d.code, name: d.name, message: d.message, url: d.url, variable: d.variable }))).toEqual(
+      store.diagnostics.map((d) => ({ code: d.code, name: d.name, message: d.message, url: d.url, variable: d.variable })),
+    );
+    // Without diagnostics the header is what version 2 wrote: such a value still decodes, with none.
+    const plain = encodeTree(tree);
+    const v2 = plain.slice();
+    new DataView(v2.buffer).setUint32(4, 2, true);
+    const old = decodeResult(v2, "old");
+    expect(old.diagnostics).toEqual([]);
+    expect(JSON.stringify(toKerchunk(old.tree))).toBe(JSON.stringify(toKerchunk(tree)));
+    // Another version is refused, naming the value.
+    const v9 = plain.slice();
+    new DataView(v9.buffer).setUint32(4, 9, true);
+    expect(() => decodeResult(v9, "vz:key")).toThrow(/vz:key is not an encoded dataset of version 2 or 3/);
   });
 
   it("with an interner, decoded results share (frozen) metadata that repeats and still decode exactly", async () => {

@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import { decodeFailure, encodeFailure, PERMANENT_CODES } from "../src/jobs.js";
 import { jobIdFor, redisOptions } from "../src/index.js";
 
-const data = { v: 2 as const, url: "https://host/a.nc", parser: "hdf5", options: { loadableVariables: ["time"], group: undefined } };
+const data = { v: 3 as const, url: "https://host/a.nc", parser: "hdf5", options: { loadableVariables: ["time"], group: undefined } };
 
 describe("jobIdFor", () => {
   it("is the same for the same work whatever the key order, and differs when file or options change", () => {
     const id = jobIdFor(data, { size: 10, etag: '"abc"' });
     expect(id).toMatch(/^vz-[0-9a-f]{40}$/);
-    expect(jobIdFor({ options: { loadableVariables: ["time"] }, parser: "hdf5", url: "https://host/a.nc", v: 2 }, { etag: '"abc"', size: 10 })).toBe(id);
+    expect(jobIdFor({ options: { loadableVariables: ["time"] }, parser: "hdf5", url: "https://host/a.nc", v: 3 }, { etag: '"abc"', size: 10 })).toBe(id);
     expect(jobIdFor(data, { size: 10, etag: '"abd"' })).not.toBe(id);
     expect(jobIdFor(data, { size: 11, etag: '"abc"' })).not.toBe(id);
     expect(jobIdFor({ ...data, url: "https://host/b.nc" }, { size: 10, etag: '"abc"' })).not.toBe(id);

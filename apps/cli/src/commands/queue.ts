@@ -3,7 +3,7 @@
  * multi-file open (files parsed by `vz worker` processes, combined here as in process).
  * @module
  */
-import type { OpenVirtualMfdatasetOptions, ParserPlugin, VirtualDatatree } from "@vz/core";
+import type { OpenVirtualMfdatasetOptions, ParserPlugin, VirtualDatatree, VzError } from "@vz/core";
 import { InvalidArgumentError, PluginLoadError } from "@vz/core";
 import { type CliContext, kerchunkRoot, parserChoice, referenceFolder } from "../context.js";
 
@@ -107,6 +107,18 @@ function poolOptions(named: PoolChoice) {
   };
 }
 
+/**
+ * Prints what the parser left out of each file, the lines the local run prints (reportingSkips
+ * and the single-file path in virtualize.ts): `skipped VAR in URL: [CODE] message` for many files,
+ * `skipped VAR: [CODE] message` for one (`url` undefined). Returns how many.
+ */
+function reportSkips(context: CliContext, diagnostics: readonly VzError[], url?: string): number {
+  for (const diagnostic of diagnostics) {
+    context.err(`skipped ${diagnostic.variable ?? "?"}${url !== undefined ? ` in ${url}` : ""}: [${diagnostic.code}] ${diagnostic.message}\n`);
+  }
+  return diagnostics.length;
+}
+
 /** Options of {@link virtualizeOnQueue}. */
 export type QueueVirtualizeOptions = Omit<OpenVirtualMfdatasetOptions, "reader" | "registry" | "parser" | "parserOptions" | "parallel" | "onProgress"> & {
   queue: string;
@@ -129,6 +141,11 @@ export async function virtualizeOnQueue(context: CliContext, urls: string[], cho
       reader: context.reader,
       ...(named.allowedPrefixes ? { allowedPrefixes: named.allowedPrefixes } : {}),
       ...(skipFailed ? { skipFailed: true } : {}),
+      // Parsed now or reused from Redis, each file's skips are printed, in the files' order.
+      onDiagnostics: (diagnostics) => {
+        if (diagnostics.size > 0 && context.interactive) context.err("\n");
+        for (const [url, list] of diagnostics) reportSkips(context, list, url);
+      },
       onProgress: (progress) => {
         if (progress.failed > reported && progress.lastError) {
           reported = progress.failed;
@@ -154,23 +171,27 @@ export async function virtualizeOnQueue(context: CliContext, urls: string[], cho
   }
 }
 
-/** `vz virtualize FILE --queue URL`: one file parsed by a worker (the same tree the local run builds). */
+/**
+ * `vz virtualize FILE --queue URL`: one file parsed by a worker (the same tree the local run
+ * builds); prints what the parser left out of it as the local run does and returns how many.
+ */
 export async function virtualizeOneOnQueue(
   context: CliContext,
   url: string,
   choice: Choice,
   options: { queue: string; root?: string; group?: string; loadableVariables?: string[]; dropVariables?: string[] },
-): Promise<VirtualDatatree> {
+): Promise<{ tree: VirtualDatatree; skipped: number }> {
   const { createQueuePool } = await importQueue("vz virtualize --queue");
   const named = poolChoice(context, choice, options.root);
   const pool = createQueuePool({ redis: options.queue, reader: context.reader, ...poolOptions(named) });
   try {
-    return await pool.parseTree(url, {
+    const { tree, diagnostics } = await pool.parseFile(url, {
       ...(options.group ? { group: options.group } : {}),
       ...(options.loadableVariables ? { loadableVariables: options.loadableVariables } : {}),
       ...(options.dropVariables ? { dropVariables: options.dropVariables } : {}),
       ...(named.allowedPrefixes ? { allowedPrefixes: named.allowedPrefixes } : {}),
     });
+    return { tree, skipped: reportSkips(context, diagnostics) };
   } finally {
     await pool.close();
   }

@@ -132,13 +132,13 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
     const url = inputUrl(context, inputs[0]!);
     const choice = await referenceAwareChoice(context, parserChoice(context, url, inputs[0]!, options.parser, options.skipUnsupported ? { onUnsupported: "skip" } : {}), options.root);
     const { virtualizeOneOnQueue } = await import("./queue.js");
-    tree = await virtualizeOneOnQueue(context, url, choice, {
+    ({ tree, skipped } = await virtualizeOneOnQueue(context, url, choice, {
       queue: options.queue,
       ...(options.root ? { root: options.root } : {}),
       ...(options.group ? { group: options.group } : {}),
       ...(options.loadable ? { loadableVariables: options.loadable } : {}),
       ...(options.drop ? { dropVariables: options.drop } : {}),
-    });
+    }));
   } else {
     const input = inputs[0]!;
     const url = inputUrl(context, input);
