@@ -27,13 +27,13 @@ import {
 import {
   asciiJsonPieces,
   datasetsToKerchunkJsonPieces,
+  type ArrayDescription,
   decodeCfTimes,
-  endianOf,
+  describeArray,
   groupEntries,
   isCfTimeUnits,
   parseCfTimeUnits,
   SNIFF_BYTES,
-  toNumpyDtype,
 } from "@vz/core/internal";
 import hdf5 from "@vz/parser-hdf5";
 import * as zarr from "zarrita";
@@ -43,18 +43,8 @@ import { sniffParser } from "./sniff.js";
 import { Traffic, type TrafficCount } from "./traffic.js";
 
 /** One variable of the tree, as the page shows it (the fields of `vz inspect --json`). */
-export interface VariableInfo {
-  path: string;
+export interface VariableInfo extends ArrayDescription {
   name: string;
-  dims: (string | null)[];
-  shape: number[];
-  dtype: string;
-  chunks: number[];
-  codecs: string[];
-  fillValue: unknown;
-  chunkCount: number;
-  gridSize: number;
-  attributes: Record<string, unknown>;
 }
 
 /** One group of the tree. */
@@ -158,26 +148,8 @@ export function createParserRegistry(): ParserRegistry {
   return registry;
 }
 
-function describeArray(path: string, array: ManifestArray): VariableInfo {
-  let dtype: string;
-  try {
-    dtype = toNumpyDtype(array.dataType, endianOf(array.metadata.codecs));
-  } catch {
-    dtype = array.dataType;
-  }
-  return {
-    path,
-    name: path.slice(path.lastIndexOf("/") + 1),
-    dims: array.metadata.dimension_names ?? array.shape.map(() => null),
-    shape: [...array.shape],
-    dtype,
-    chunks: [...array.chunks],
-    codecs: array.metadata.codecs.map((c) => c.name),
-    fillValue: array.metadata.fill_value,
-    chunkCount: array.manifest.chunkCount,
-    gridSize: array.manifest.gridSize,
-    attributes: array.metadata.attributes,
-  };
+function describeVariable(path: string, array: ManifestArray): VariableInfo {
+  return { ...describeArray(path, array), name: path.slice(path.lastIndexOf("/") + 1) };
 }
 
 /** An open file: its store and its virtual tree (every group, as `vz virtualize` builds it). */
@@ -239,7 +211,7 @@ export class Inspector {
     const groups: GroupInfo[] = [...store.group.walkGroups()].map(([path, group]) => ({
       path: `/${path}`,
       attributes: group.attributes,
-      variables: [...group.arrays].map(([name, array]) => describeArray(`/${path ? `${path}/` : ""}${name}`, array)),
+      variables: [...group.arrays].map(([name, array]) => describeVariable(`/${path ? `${path}/` : ""}${name}`, array)),
     }));
     return {
       url,

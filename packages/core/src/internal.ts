@@ -79,3 +79,7 @@ export type { CfTimeUnits, ReencodeOptions } from "./dataset/cf-time.js";
 // Many files and trees.
 export { DEFAULT_MFDATASET_CONCURRENCY, expandGlob, sameGroups } from "./api/open-virtual-mfdataset.js";
 export type { WithoutBackend } from "./api/combine-datasets.js";
+
+// What `vz inspect --json` reports of an array.
+export { describeArray } from "./manifest/describe-array.js";
+export type { ArrayDescription } from "./manifest/describe-array.js";

@@ -1,44 +1,7 @@
 import { InvalidArgumentError, isVzError, type ManifestArray, ManifestGroup } from "@vz/core";
-import { endianOf, toNumpyDtype } from "@vz/core/internal";
+import { describeArray } from "@vz/core/internal";
 import { type CliContext, inputUrl, openInput } from "../context.js";
 import { formatBytes, formatTable } from "../format.js";
-
-/** Facts about one array of the tree. */
-export interface ArrayReport {
-  path: string;
-  dims: (string | null)[];
-  shape: number[];
-  dtype: string;
-  chunks: number[];
-  codecs: string[];
-  fillValue: unknown;
-  chunkCount: number;
-  gridSize: number;
-  manifestBytes: number;
-  attributes: Record<string, unknown>;
-}
-
-function describeArray(path: string, array: ManifestArray): ArrayReport {
-  let dtype: string;
-  try {
-    dtype = toNumpyDtype(array.dataType, endianOf(array.metadata.codecs));
-  } catch {
-    dtype = array.dataType;
-  }
-  return {
-    path,
-    dims: array.metadata.dimension_names ?? array.shape.map(() => null),
-    shape: [...array.shape],
-    dtype,
-    chunks: [...array.chunks],
-    codecs: array.metadata.codecs.map((c) => c.name),
-    fillValue: array.metadata.fill_value,
-    chunkCount: array.manifest.chunkCount,
-    gridSize: array.manifest.gridSize,
-    manifestBytes: array.manifest.byteSize,
-    attributes: array.metadata.attributes,
-  };
-}
 
 /** `vz inspect <url>`: the virtual dataset's tree as a table, or JSON. */
 export async function inspectCommand(
