@@ -13,6 +13,7 @@ import {
   type ParserPlugin,
   type ParserRegistry,
   type PluginLoadError,
+  type VzError,
 } from "@vz/core";
 import { normalizePrefix, referencePlace } from "@vz/core/internal";
 import { createDefaultReaders, createDiscoveredParserRegistry, toUrl } from "@vz/core/node";
@@ -85,6 +86,18 @@ export async function createContext(options: {
     err: options.err ?? ((text) => process.stderr.write(text)),
     interactive: Boolean(process.stderr.isTTY),
   };
+}
+
+/**
+ * Prints what a parser left out (with --skip-unsupported), one line each on stderr:
+ * `skipped VAR in URL: [CODE] message`, or `skipped VAR: [CODE] message` without `url` (one
+ * input). Returns how many.
+ */
+export function printSkips(context: CliContext, diagnostics: readonly VzError[], url?: string): number {
+  for (const diagnostic of diagnostics) {
+    context.err(`skipped ${diagnostic.variable ?? "?"}${url !== undefined ? ` in ${url}` : ""}: [${diagnostic.code}] ${diagnostic.message}\n`);
+  }
+  return diagnostics.length;
 }
 
 /** Resolves a CLI argument (path or URL) to an absolute URL. */

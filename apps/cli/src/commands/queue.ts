@@ -3,9 +3,9 @@
  * multi-file open (files parsed by `vz worker` processes, combined here as in process).
  * @module
  */
-import type { OpenVirtualMfdatasetOptions, ParserPlugin, VirtualDatatree, VzError } from "@vz/core";
+import type { OpenVirtualMfdatasetOptions, ParserPlugin, VirtualDatatree } from "@vz/core";
 import { InvalidArgumentError, PluginLoadError } from "@vz/core";
-import { type CliContext, kerchunkRoot, parserChoice, referenceFolder } from "../context.js";
+import { type CliContext, kerchunkRoot, parserChoice, printSkips, referenceFolder } from "../context.js";
 
 type QueuePackage = typeof import("@vz/queue");
 
@@ -107,18 +107,6 @@ function poolOptions(named: PoolChoice) {
   };
 }
 
-/**
- * Prints what the parser left out of each file, the lines the local run prints (reportingSkips
- * and the single-file path in virtualize.ts): `skipped VAR in URL: [CODE] message` for many files,
- * `skipped VAR: [CODE] message` for one (`url` undefined). Returns how many.
- */
-function reportSkips(context: CliContext, diagnostics: readonly VzError[], url?: string): number {
-  for (const diagnostic of diagnostics) {
-    context.err(`skipped ${diagnostic.variable ?? "?"}${url !== undefined ? ` in ${url}` : ""}: [${diagnostic.code}] ${diagnostic.message}\n`);
-  }
-  return diagnostics.length;
-}
-
 /** Options of {@link virtualizeOnQueue}. */
 export type QueueVirtualizeOptions = Omit<OpenVirtualMfdatasetOptions, "reader" | "registry" | "parser" | "parserOptions" | "parallel" | "onProgress"> & {
   queue: string;
@@ -144,7 +132,7 @@ export async function virtualizeOnQueue(context: CliContext, urls: string[], cho
       // Parsed now or reused from Redis, each file's skips are printed, in the files' order.
       onDiagnostics: (diagnostics) => {
         if (diagnostics.size > 0 && context.interactive) context.err("\n");
-        for (const [url, list] of diagnostics) reportSkips(context, list, url);
+        for (const [url, list] of diagnostics) printSkips(context, list, url);
       },
       onProgress: (progress) => {
         if (progress.failed > reported && progress.lastError) {
@@ -191,7 +179,7 @@ export async function virtualizeOneOnQueue(
       ...(options.dropVariables ? { dropVariables: options.dropVariables } : {}),
       ...(named.allowedPrefixes ? { allowedPrefixes: named.allowedPrefixes } : {}),
     });
-    return { tree, skipped: reportSkips(context, diagnostics) };
+    return { tree, skipped: printSkips(context, diagnostics) };
   } finally {
     await pool.close();
   }

@@ -11,7 +11,7 @@ import {
 } from "@vz/core";
 import { expandGlob } from "@vz/core/internal";
 import { writeKerchunk } from "@vz/core/node";
-import { type CliContext, inputUrl, kerchunkRoot, openInput, parserChoice, referenceFolder } from "../context.js";
+import { type CliContext, inputUrl, kerchunkRoot, openInput, parserChoice, printSkips, referenceFolder } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
 import { formatBytes } from "../format.js";
 
@@ -148,10 +148,7 @@ export async function virtualizeCommand(context: CliContext, inputs: string[], o
       ...(options.skipUnsupported ? { extraOptions: { onUnsupported: "skip" } } : {}),
       ...(options.group ? { group: options.group } : {}),
     });
-    for (const diagnostic of store.diagnostics) {
-      context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
-    }
-    skipped = store.diagnostics.length;
+    skipped = printSkips(context, store.diagnostics);
     tree = await toVirtualDatatree(store, {
       url,
       ...(options.group && !groupApplied ? { group: options.group } : {}),
@@ -292,9 +289,7 @@ async function reportingSkips(context: CliContext, choice: string | ParserPlugin
       const parser = plugin.create(options);
       return async (url, reader, readOptions) => {
         const store = await parser(url, reader, readOptions);
-        for (const diagnostic of store.diagnostics) {
-          context.err(`skipped ${diagnostic.variable ?? "?"} in ${url}: [${diagnostic.code}] ${diagnostic.message}\n`);
-        }
+        printSkips(context, store.diagnostics, url);
         return store;
       };
     },
