@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { decodeCfValues, InvalidArgumentError, isVzError, ManifestArray, ManifestStore, readArrayValues } from "@vz/core";
 import { registerCodecs, registerPluginCodecs } from "@vz/core/codecs";
 import type * as zarr from "zarrita";
-import { type CliContext, inputUrl, openInput } from "../context.js";
+import { type CliContext, inputUrl, openInput, printSkips } from "../context.js";
 import { importIcechunk } from "../icechunk.js";
 import { parseSelection, type Selection, toZarritaSelection } from "../selection.js";
 
@@ -45,9 +45,7 @@ export async function readCommand(
   // the variable asked for is one the parser left out: its own error says why
   const skipped = node instanceof ManifestArray ? undefined : store.diagnostics.find((d) => d.variable !== undefined && d.variable.replace(/^\/+/, "") === path);
   if (skipped) throw skipped;
-  for (const diagnostic of store.diagnostics) {
-    context.err(`skipped ${diagnostic.variable ?? "?"}: [${diagnostic.code}] ${diagnostic.message}\n`);
-  }
+  printSkips(context, store.diagnostics);
   if (!(node instanceof ManifestArray)) {
     const names = [...store.group.walkArrays()].map(([p]) => p).join(", ");
     throw new InvalidArgumentError(`vz read: no variable "${options.variable}" in ${url}; variables: ${names}`, { url });
@@ -57,7 +55,7 @@ export async function readCommand(
   // The selection's chunks are requested now, so that they travel while zarrita loads and opens the array.
   const chunks = selection.shape.some((extent) => extent === 0) ? undefined : selectedChunks(selection, node.chunks, PREFETCH_LIMIT);
   if (chunks) store.prefetch(path, chunks);
-  return printArray(context, store as unknown as zarr.Readable, path, options, url);
+  return printArray(context, store as unknown as zarr.Readable, path, options, { url, selection });
 }
 
 /** Most chunks `vz read` requests ahead of zarrita (a larger selection is read as zarrita asks). */
@@ -116,7 +114,15 @@ async function readIcechunk(
   return printArray(context, store as zarr.Readable, path, options);
 }
 
-async function printArray(context: CliContext, store: zarr.Readable, path: string, options: ReadOptions, url?: string): Promise<number> {
+/** Prints the selected values; `selection` is parsed here from `options.slice` unless the caller has parsed it. */
+async function printArray(
+  context: CliContext,
+  store: zarr.Readable,
+  path: string,
+  options: ReadOptions,
+  parsed: { url?: string; selection?: Selection } = {},
+): Promise<number> {
+  const { url } = parsed;
   // an Icechunk store is not a ManifestStore, which registers vz's codecs (and Float16Array for a
   // float16 array) itself; codecs of installed parser plugins (imagecodecs_lzw from @vz/parser-tiff, ...) too
   const [zarrita] = await Promise.all([
@@ -126,7 +132,7 @@ async function printArray(context: CliContext, store: zarr.Readable, path: strin
   ]);
   const array = await zarrita.open.v3(zarrita.root(store).resolve(path), { kind: "array" });
   // Checked against the shape before anything is read: a bad selection never reaches a reader.
-  const selection = parseSelection(options.slice, { variable: path, shape: array.shape, dimensionNames: array.dimensionNames });
+  const selection = parsed.selection ?? parseSelection(options.slice, { variable: path, shape: array.shape, dimensionNames: array.dimensionNames });
   const result = await readArrayValues(store, path, { selection: toZarritaSelection(selection), ...(url ? { url } : {}) });
   const plain = (value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
   const raw: ArrayLike<unknown> = typeof result.data === "object" ? result.data : [result.data];
