@@ -59,19 +59,21 @@ export const DEFAULT_MAX_COALESCED = 16 * 1024 * 1024;
 /** Default number of merged requests in flight at once: 10, as obstore's `get_ranges`. */
 export const DEFAULT_COALESCE_CONCURRENCY = 10;
 
+/** Ranges merged into one request: its byte span and the indexes of the ranges it serves. */
+export interface RangeGroup {
+  start: number;
+  end: number;
+  members: number[];
+}
+
 /**
- * Reads several ranges through `getRange`, merging ranges that lie within `maxGap` of each other,
- * and slicing the merged reads back into the requested pieces (in the caller's order).
+ * Groups `ranges` by offset into requests: a range that starts within `maxGap` bytes of the end of
+ * the group before it joins that group, as long as the group stays within `maxRequest` bytes
+ * (a single larger range is a group of its own).
  */
-export async function coalesceRanges(
-  ranges: readonly ByteRange[],
-  fetchRange: (offset: number, length: number) => Promise<Uint8Array>,
-  options: CoalesceOptions = {},
-): Promise<Uint8Array[]> {
-  const maxGap = options.maxGap ?? DEFAULT_COALESCE_GAP;
-  const maxRequest = options.maxRequestSize ?? DEFAULT_MAX_COALESCED;
+export function groupRanges(ranges: readonly ByteRange[], maxGap: number, maxRequest: number): RangeGroup[] {
   const order = ranges.map((_, index) => index).sort((a, b) => ranges[a]!.offset - ranges[b]!.offset);
-  const groups: { start: number; end: number; members: number[] }[] = [];
+  const groups: RangeGroup[] = [];
   for (const index of order) {
     const range = ranges[index]!;
     const end = range.offset + range.length;
@@ -83,6 +85,21 @@ export async function coalesceRanges(
       groups.push({ start: range.offset, end, members: [index] });
     }
   }
+  return groups;
+}
+
+/**
+ * Reads several ranges through `getRange`, merging ranges that lie within `maxGap` of each other,
+ * and slicing the merged reads back into the requested pieces (in the caller's order).
+ */
+export async function coalesceRanges(
+  ranges: readonly ByteRange[],
+  fetchRange: (offset: number, length: number) => Promise<Uint8Array>,
+  options: CoalesceOptions = {},
+): Promise<Uint8Array[]> {
+  const maxGap = options.maxGap ?? DEFAULT_COALESCE_GAP;
+  const maxRequest = options.maxRequestSize ?? DEFAULT_MAX_COALESCED;
+  const groups = groupRanges(ranges, maxGap, maxRequest);
   const result: Uint8Array[] = new Array(ranges.length);
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_COALESCE_CONCURRENCY));
   let next = 0;

@@ -8,7 +8,7 @@ import { codecsRegistered, ensureFloat16Array, loadCodecRegistry } from "../code
 import { NotFoundError, type VzError } from "../errors.js";
 import { ManifestArray } from "../manifest/manifest-array.js";
 import { ManifestGroup } from "../manifest/manifest-group.js";
-import { DEFAULT_MAX_COALESCED, type ObjectReader, type ReadOptions } from "../readers/object-reader.js";
+import { DEFAULT_MAX_COALESCED, groupRanges, type ObjectReader, type ReadOptions } from "../readers/object-reader.js";
 
 /**
  * Default number of chunk requests a ManifestStore keeps in flight at once: 256, so that a
@@ -74,33 +74,6 @@ function metadataDocument(node: ManifestGroup | ManifestArray): Uint8Array {
 /** The store key of a chunk in the default chunk key encoding: `<path>/c/<i>/<j>`, `<path>/c` for 0-d arrays. */
 function chunkKey(path: string, coords: readonly number[]): string {
   return coords.length === 0 ? `${path}/c` : `${path}/c/${coords.join("/")}`;
-}
-
-/** Largest request that merging reads produces (unless one read alone is larger): 16 MiB, as `coalesceRanges`. */
-const MAX_COALESCED = DEFAULT_MAX_COALESCED;
-
-/**
- * Groups reads of one file by offset: a read that starts within `maxGap` bytes of the end of the
- * group before it joins that group, as long as the group stays under {@link MAX_COALESCED}.
- */
-function coalesceGroups(reads: readonly PendingRead[], maxGap: number): PendingRead[][] {
-  const sorted = [...reads].sort((a, b) => a.offset - b.offset);
-  const groups: PendingRead[][] = [];
-  let group: PendingRead[] | undefined;
-  let groupStart = 0;
-  let groupEnd = 0;
-  for (const read of sorted) {
-    const end = read.offset + read.length;
-    if (group && read.offset <= groupEnd + maxGap && Math.max(end, groupEnd) - groupStart <= MAX_COALESCED) {
-      group.push(read);
-      groupEnd = Math.max(groupEnd, end);
-    } else {
-      groups.push((group = [read]));
-      groupStart = read.offset;
-      groupEnd = end;
-    }
-  }
-  return groups;
 }
 
 /** A store over virtual references that zarrita (and anything with `get`/`getRange`) can open. */
@@ -254,15 +227,12 @@ export class ManifestStore {
         // Reads of one file closer than the gap become one request. Each request's reads are
         // answered as soon as it returns, so that zarrita decodes those chunks while the other
         // requests are still in flight (waiting for all of them would leave the CPU idle, then busy).
-        for (const group of coalesceGroups(reads, this.#coalesceGap)) {
-          const first = group[0]!;
+        for (const { start, end, members } of groupRanges(reads, this.#coalesceGap, DEFAULT_MAX_COALESCED)) {
+          const group = members.map((index) => reads[index]!);
           if (group.length === 1) {
-            fetchRange(first.offset, first.length).then(first.resolve, first.reject);
+            fetchRange(start, end - start).then(group[0]!.resolve, group[0]!.reject);
             continue;
           }
-          const start = first.offset;
-          let end = 0;
-          for (const read of group) end = Math.max(end, read.offset + read.length);
           fetchRange(start, end - start).then(
             (bytes) => {
               for (const read of group) read.resolve(bytes.subarray(read.offset - start, read.offset - start + read.length));
