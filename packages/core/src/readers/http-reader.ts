@@ -140,12 +140,14 @@ export function parseContentRange(
 }
 
 /**
- * The method by which a response of `nodeFetch` (`@vz/core/node`) hands over its whole body at
- * once, cheaper than a stream reader per chunk; undefined when the body passes `limit` bytes.
+ * The key of the method by which a response of `nodeFetch` (`@vz/core/node`) hands over its whole
+ * body at once, cheaper than a stream reader per chunk (`(limit) => Promise<Uint8Array | undefined>`,
+ * undefined when the body passes `limit` bytes). `Symbol.for`, so that copies of @vz/core agree.
  */
-const READ_WHOLE_BODY = Symbol.for("vz.readWholeBody");
+export const READ_WHOLE_BODY: unique symbol = Symbol.for("vz.readWholeBody") as never;
 
-type WholeBody = (limit: number) => Promise<Uint8Array | undefined>;
+/** The method at {@link READ_WHOLE_BODY}. */
+export type WholeBody = (limit: number) => Promise<Uint8Array | undefined>;
 
 /** Reads a response body, failing when it grows beyond `limit` bytes. */
 async function readBody(response: Response, limit: number = Number.POSITIVE_INFINITY): Promise<Uint8Array> {

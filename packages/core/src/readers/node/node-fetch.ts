@@ -10,6 +10,8 @@
  */
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
+import { READ_WHOLE_BODY } from "../http-reader.js";
+import { memoizeString } from "../memo.js";
 
 /** Sockets per origin the agents keep open at most (a selection reads up to this many chunks at once). */
 export const NODE_FETCH_MAX_SOCKETS = 256;
@@ -54,13 +56,6 @@ function headerRecord(headers: unknown): Record<string, string> {
   for (const [key, value] of entries) out[key.toLowerCase()] = String(value);
   return out;
 }
-
-/**
- * The key of the method by which a {@link nodeFetch} response hands over its whole body at once
- * (`(limit) => Promise<Uint8Array | undefined>`, undefined when the body passes `limit` bytes):
- * HttpReader's body reading uses it when present, skipping a web-stream-like reader per chunk.
- */
-export const READ_WHOLE_BODY: unique symbol = Symbol.for("vz.readWholeBody") as never;
 
 /** A view of a Buffer as a plain Uint8Array (a Buffer's `slice` shares memory; a Uint8Array's copies). */
 function plain(chunk: Buffer): Uint8Array {
@@ -208,17 +203,7 @@ interface Target {
 }
 
 // the chunk requests of a selection go to a few URLs: parse each once (a bounded memo)
-const targets = new Map<string, Target>();
-
-function targetOf(url: string): Target {
-  let target = targets.get(url);
-  if (!target) {
-    target = { url: new URL(url) };
-    if (targets.size >= 1024) targets.clear();
-    targets.set(url, target);
-  }
-  return target;
-}
+const targetOf = memoizeString((url: string): Target => ({ url: new URL(url) }));
 
 /** An AbortError as Node's own `signal` option of `http.request` gives it. */
 function abortError(signal: AbortSignal): Error {
