@@ -11,7 +11,7 @@
 import { UnsupportedFeatureError, type VzErrorContext } from "../errors.js";
 import type { ParserRegistry } from "../registry/parser-registry.js";
 import type { CodecChunkMetadata } from "./chunk-size.js";
-import { type CodecRegistry, loadCodecRegistry, whenCodecRegistry } from "./register-codecs.js";
+import { type CodecRegistry, deferredCodecAdditions, loadCodecRegistry } from "./register-codecs.js";
 
 /** A codec class as zarrita's registry holds it (`fromConfig` builds one instance per array). */
 export interface ZarrCodecClass {
@@ -55,26 +55,13 @@ export async function registerPluginCodecs(parsers: ParserRegistry): Promise<str
  * `registerCodecs()`). `openManifestStore` / `openVirtualDataset` call this with their registry.
  */
 export function addPluginCodecs(parsers: ParserRegistry): void {
-  const codecs = [...parsers.codecProviders().keys()];
-  if (codecs.length === 0) return;
-  // until zarrita loads, only the last registry providing each codec matters (bounded, in call order)
-  for (const codec of codecs) {
-    waitingCodecs.delete(codec);
-    waitingCodecs.set(codec, parsers);
-  }
-  if (waitingScheduled) return;
-  waitingScheduled = true;
-  whenCodecRegistry((registry) => {
-    waitingScheduled = false;
-    const entries = [...waitingCodecs];
-    waitingCodecs.clear();
-    for (const [codec, provider] of entries) addOne(registry, codec, provider);
-  });
+  addProviders([...parsers.codecProviders().keys()].map((codec) => [codec, parsers] as const));
 }
 
-/** Codec → the registry of the latest {@link addPluginCodecs} call that provides it, until zarrita loads. */
-const waitingCodecs = new Map<string, ParserRegistry>();
-let waitingScheduled = false;
+// until zarrita loads, only the latest registry providing each codec matters (in call order)
+const addProviders = deferredCodecAdditions<ParserRegistry>("last", (registry, codec, parsers) => {
+  addOne(registry, codec, parsers);
+});
 
 function addTo(registry: CodecRegistry, parsers: ParserRegistry): string[] {
   const added: string[] = [];

@@ -121,6 +121,42 @@ export function whenCodecRegistry(add: (registry: CodecRegistry) => void): void 
 }
 
 /**
+ * Additions to zarrita's registry keyed by codec name: `apply` runs for each on the registry now
+ * when vz has loaded it, else once it loads ({@link whenCodecRegistry}). Until then one entry per
+ * name is held — the first given (`keep: "first"`) or the latest, moved to the end (`"last"`) —
+ * so that a caller adding the same codecs on every parse does not grow a queue.
+ */
+export function deferredCodecAdditions<V>(
+  keep: "first" | "last",
+  apply: (registry: CodecRegistry, name: string, value: V) => void,
+): (entries: Iterable<readonly [string, V]>) => void {
+  const pending = new Map<string, V>();
+  let scheduled = false;
+  return (entries) => {
+    for (const [name, value] of entries) {
+      if (pending.has(name)) {
+        if (keep === "first") continue;
+        pending.delete(name);
+      }
+      pending.set(name, value);
+    }
+    if (scheduled || pending.size === 0) return;
+    scheduled = true;
+    whenCodecRegistry((registry) => {
+      scheduled = false;
+      const all = [...pending];
+      pending.clear();
+      for (const [name, value] of all) apply(registry, name, value);
+    });
+  };
+}
+
+// the first class given for a name, as the registry itself keeps the entry it already has
+const addClasses = deferredCodecAdditions<ZarrCodecClass>("first", (registry, name, codec) => {
+  if (!registry.has(name)) registry.set(name, async () => codec);
+});
+
+/**
  * Adds codec classes to zarrita's registry, keeping entries already there (a user's own decoder,
  * zarrita's or vz's): at once when vz has loaded zarrita, else when it does ({@link registerCodecs},
  * a ManifestStore's first read, `readArrayValues`). Use `await registerCodecs()` afterwards before
@@ -130,25 +166,8 @@ export function whenCodecRegistry(add: (registry: CodecRegistry) => void): void 
  * await registerCodecs(); // zarr.get(...) now decodes my_codec
  */
 export function addZarritaCodecs(codecs: Readonly<Record<string, ZarrCodecClass>>): void {
-  if (registryLoaded) {
-    for (const [name, codec] of Object.entries(codecs)) if (!registryLoaded.has(name)) registryLoaded.set(name, async () => codec);
-    return;
-  }
-  // until zarrita loads, one entry per codec name (the first, as the registry would keep it): a
-  // parser that adds its codecs on every parse does not grow a queue
-  for (const [name, codec] of Object.entries(codecs)) if (!waitingClasses.has(name)) waitingClasses.set(name, codec);
-  if (waitingClassesScheduled) return;
-  waitingClassesScheduled = true;
-  waiting.push((registry) => {
-    waitingClassesScheduled = false;
-    for (const [name, codec] of waitingClasses) if (!registry.has(name)) registry.set(name, async () => codec);
-    waitingClasses.clear();
-  });
+  addClasses(Object.entries(codecs));
 }
-
-/** Codec classes {@link addZarritaCodecs} holds until zarrita loads. */
-const waitingClasses = new Map<string, ZarrCodecClass>();
-let waitingClassesScheduled = false;
 
 /** Whether {@link loadCodecRegistry} has completed in this copy of @vz/core (then no await is needed). */
 export function codecsRegistered(): boolean {
